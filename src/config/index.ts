@@ -1,0 +1,2 @@
+export { ConfigError, defaultConfig, loadConfigFile, parseConfig, unwrapRosParameters } from './load';
+export * from './schema';

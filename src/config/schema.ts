@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+/**
+ * Every tunable number of the package, in one validated tree. The same tree is what a ROS 2 parameter file
+ * holds under `ros__parameters` (nested maps become dotted parameter names), so one YAML file configures both
+ * `svnav` without ROS and the nodes under `ros2 launch … --params-file`.
+ *
+ * Units are in the names (`_s`, `_hz`, `_mps`, `_radps`, `_m`, `_rad`). Integer arrays are avoided on purpose:
+ * rclnodejs 2.2 rejects them in parameter files.
+ */
+
+const topic = z
+  .string()
+  .regex(/^[~/]?[A-Za-z_][A-Za-z0-9_/]*$/, 'a ROS topic name such as /camera/image_raw');
+const positive = z.number().positive();
+const nonNegative = z.number().min(0);
+
+export const executionProviders = ['webgpu', 'cuda', 'cpu'] as const;
+export type ExecutionProviderName = (typeof executionProviders)[number];
+
+export const cameraSchema = z
+  .object({
+    topic: topic.default('/camera/image_raw'),
+    type: z
+      .enum(['sensor_msgs/msg/Image', 'sensor_msgs/msg/CompressedImage'])
+      .default('sensor_msgs/msg/Image'),
+    frame_id: z.string().default('front_camera'),
+    /** Mount of the camera on the robot (base_link), reported with the camera contract. */
+    mount_height_m: nonNegative.default(0.3),
+    mount_pitch_rad: z.number().min(-1.5708).max(1.5708).default(0),
+    /** Horizontal field of view, used to draw the planned path into the image when no CameraInfo arrives. */
+    hfov_deg: z.number().gt(0).lt(180).default(90),
+  })
+  .strict();
+
+export const modelSchema = z
+  .object({
+    dir: z.string().min(1).default('models/tiny'),
+    /** Preference order; each network falls back to the next provider that starts. */
+    execution_providers: z.array(z.enum(executionProviders)).min(1).default(['webgpu', 'cpu']),
+    /** Robot mode refuses seeded (untrained) networks unless this is set; the refusal is logged loudly. */
+    allow_untrained: z.boolean().default(false),
+  })
+  .strict();
+
+export const plannerSchema = z
+  .object({
+    instruction_topic: topic.default('/svnav/instruction'),
+    /** Instruction given at start-up (also settable at run time through the topic). */
+    instruction: z.string().max(2000).default(''),
+    plan_topic: topic.default('/svnav/plan'),
+    path_topic: topic.default('/svnav/path'),
+    future_topic: topic.default('/svnav/imagined_future'),
+    status_topic: topic.default('/svnav/status'),
+    heartbeat_topic: topic.default('/svnav/heartbeat'),
+    /** Chunks (seconds) of compressed history kept; older chunks fall out of the ring. */
+    history_capacity: z.number().int().min(1).max(1000).default(45),
+    sampler: z.enum(['pcm', 'teacher']).default('pcm'),
+    guidance_scale: z.number().min(1).max(20).default(5),
+    ddim_steps: z.number().int().min(1).max(100).default(10),
+    seed: z.number().int().min(0).default(0),
+    publish_preview: z.boolean().default(true),
+    /** An episode with no net progress for this long while commanded to move is reported stuck and stopped. */
+    stuck_timeout_s: positive.default(8),
+    stuck_min_progress_m: positive.default(0.3),
+  })
+  .strict();
+
+export const controllerSchema = z
+  .object({
+    cmd_vel_topic: topic.default('/cmd_vel'),
+    odom_topic: topic.default('/odom'),
+    rate_hz: z.number().min(1).max(200).default(20),
+    use_odometry_feedback: z.boolean().default(true),
+    max_vx_mps: positive.max(3.8).default(0.5),
+    min_vx_mps: z.number().min(-2.5).max(0).default(-0.2),
+    max_vy_mps: positive.max(1.0).default(0.3),
+    max_wz_radps: positive.max(4).default(1.0),
+    max_ax_mps2: positive.default(1.0),
+    max_ay_mps2: positive.default(1.0),
+    max_alpha_radps2: positive.default(2.0),
+    feedback_gain_xy: nonNegative.default(1.0),
+    feedback_gain_theta: nonNegative.default(1.0),
+  })
+  .strict();
+
+export const safetySchema = z
+  .object({
+    estop_topic: topic.default('/svnav/estop'),
+    planner_heartbeat_timeout_s: positive.default(0.5),
+    camera_timeout_s: positive.default(1.0),
+    plan_timeout_s: positive.default(2.0),
+    /** go2_ros2_sdk drops all-zero Twists, so a real stop also needs the bridge's StopMove request. */
+    stop_mode: z.enum(['zero_twist', 'zero_twist_and_stop_move']).default('zero_twist_and_stop_move'),
+    sport_request_topic: topic.default('/api/sport/request'),
+    arrival_displacement_m: positive.default(0.05),
+    arrival_consecutive_plans: z.number().int().min(1).default(3),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    camera: cameraSchema.default(cameraSchema.parse({})),
+    model: modelSchema.default(modelSchema.parse({})),
+    planner: plannerSchema.default(plannerSchema.parse({})),
+    controller: controllerSchema.default(controllerSchema.parse({})),
+    safety: safetySchema.default(safetySchema.parse({})),
+  })
+  .strict();
+
+export type SvnavConfig = z.infer<typeof configSchema>;
+export type CameraConfig = z.infer<typeof cameraSchema>;
+export type ModelConfig = z.infer<typeof modelSchema>;
+export type PlannerConfig = z.infer<typeof plannerSchema>;
+export type ControllerConfig = z.infer<typeof controllerSchema>;
+export type SafetyConfig = z.infer<typeof safetySchema>;

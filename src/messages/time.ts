@@ -1,0 +1,29 @@
+import type { Time } from './ros';
+
+/** Time inside the package is bigint nanoseconds; ROS stamps are converted at the edges. */
+export type TimeNs = bigint;
+
+export const NS_PER_S = 1_000_000_000n;
+
+export function stampToNs(t: Time): TimeNs {
+  return BigInt(t.sec) * NS_PER_S + BigInt(t.nanosec);
+}
+
+export function nsToStamp(ns: TimeNs): Time {
+  const sec = ns / NS_PER_S;
+  let nanosec = ns % NS_PER_S;
+  let s = sec;
+  if (nanosec < 0n) {
+    nanosec += NS_PER_S;
+    s -= 1n;
+  }
+  return { sec: Number(s), nanosec: Number(nanosec) };
+}
+
+export function nsToSeconds(ns: TimeNs): number {
+  return Number(ns) / 1e9;
+}
+
+export function secondsToNs(s: number): TimeNs {
+  return BigInt(Math.round(s * 1e9));
+}
