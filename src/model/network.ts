@@ -1,0 +1,36 @@
+import type { DType } from './onnx/dtype';
+import type { GraphBuilder } from './onnx/graph';
+import type { ModelPreset } from './presets';
+
+/** The networks of a model directory; each is one .onnx file named after its key. */
+export type NetworkKey =
+  | 'dit_step'
+  | 'history_compressor'
+  | 'action_context'
+  | 'action_step'
+  | 'text_encoder'
+  | 'vae_encoder'
+  | 'vae_decoder'
+  | 'preview_decoder';
+
+export interface NetworkBuildOptions {
+  /** Activations and weights: fp32, or fp16 for GPUs. */
+  floatType: DType;
+}
+
+/** A network described as a graph, ready to be counted, written and given weights. */
+export interface NetworkDefinition {
+  key: NetworkKey;
+  graph: GraphBuilder;
+  description: string;
+  /**
+   * Parameters that upstream checkpoints do not have because SparseVideoNav adds them (e.g. the history
+   * cross-attention of the Wan DiT). When loading such a checkpoint they keep their seeded values — zero for the
+   * history output projection — instead of being reported missing.
+   */
+  isNewParameter?: (name: string) => boolean;
+  /** Extra facts the runtime needs, recorded in the manifest under the network (e.g. cache tensor names). */
+  metadata?: Record<string, unknown>;
+}
+
+export type NetworkBuilder = (preset: ModelPreset, options: NetworkBuildOptions) => NetworkDefinition;

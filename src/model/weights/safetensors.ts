@@ -1,0 +1,160 @@
+import { closeSync, openSync, readSync, writeSync, fstatSync } from 'node:fs';
+import { float16BitsToFloat32 } from '../onnx/dtype';
+
+/** One tensor entry of a .safetensors header. */
+export interface SafetensorsEntry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  /** Byte range inside the data section. */
+  begin: number;
+  end: number;
+}
+
+const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4 };
+
+export class SafetensorsError extends Error {
+  constructor(file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = 'SafetensorsError';
+  }
+}
+
+/**
+ * Reads tensors from a .safetensors file on demand (the header is parsed once; data is read per tensor), so
+ * multi-gigabyte checkpoints are never held in memory whole. Floats of any stored precision come back as fp32.
+ */
+export class SafetensorsFile {
+  readonly entries: ReadonlyMap<string, SafetensorsEntry>;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly #fd: number;
+  readonly #dataStart: number;
+
+  private constructor(
+    readonly path: string,
+    fd: number,
+    entries: Map<string, SafetensorsEntry>,
+    metadata: Record<string, string>,
+    dataStart: number,
+  ) {
+    this.#fd = fd;
+    this.entries = entries;
+    this.metadata = metadata;
+    this.#dataStart = dataStart;
+  }
+
+  static open(path: string): SafetensorsFile {
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const head = Buffer.alloc(8);
+      if (size < 8 || readSync(fd, head, 0, 8, 0) !== 8) throw new SafetensorsError(path, 'file shorter than its 8-byte header length');
+      const headerLen = Number(head.readBigUInt64LE(0));
+      if (headerLen <= 0 || 8 + headerLen > size) {
+        throw new SafetensorsError(path, `header length ${headerLen} does not fit a file of ${size} bytes`);
+      }
+      const headerBuf = Buffer.alloc(headerLen);
+      readSync(fd, headerBuf, 0, headerLen, 8);
+      let header: Record<string, unknown>;
+      try {
+        header = JSON.parse(headerBuf.toString('utf8')) as Record<string, unknown>;
+      } catch (err) {
+        throw new SafetensorsError(path, `header is not JSON: ${(err as Error).message}`);
+      }
+      const entries = new Map<string, SafetensorsEntry>();
+      let metadata: Record<string, string> = {};
+      const dataLen = size - 8 - headerLen;
+      for (const [name, raw] of Object.entries(header)) {
+        if (name === '__metadata__') {
+          metadata = raw as Record<string, string>;
+          continue;
+        }
+        const e = raw as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
+        if (!e.dtype || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets)) {
+          throw new SafetensorsError(path, `tensor ${name}: header entry lacks dtype/shape/data_offsets`);
+        }
+        const [begin, end] = e.data_offsets;
+        const per = BYTES[e.dtype];
+        const count = e.shape.reduce((a, b) => a * b, 1);
+        if (per === undefined) throw new SafetensorsError(path, `tensor ${name}: unsupported dtype ${e.dtype}`);
+        if (end - begin !== count * per || end > dataLen || begin < 0) {
+          throw new SafetensorsError(path, `tensor ${name}: byte range [${begin}, ${end}) does not match ${e.dtype}[${e.shape.join(', ')}] in ${dataLen} data bytes`);
+        }
+        entries.set(name, { name, dtype: e.dtype, shape: e.shape, begin, end });
+      }
+      return new SafetensorsFile(path, fd, entries, metadata, 8 + headerLen);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+  }
+
+  read(name: string): Float32Array {
+    const e = this.entries.get(name);
+    if (!e) throw new SafetensorsError(this.path, `no tensor named ${name}`);
+    const bytes = Buffer.alloc(e.end - e.begin);
+    readSync(this.#fd, bytes, 0, bytes.length, this.#dataStart + e.begin);
+    const n = e.shape.reduce((a, b) => a * b, 1);
+    const out = new Float32Array(n);
+    switch (e.dtype) {
+      case 'F32':
+        for (let i = 0; i < n; i++) out[i] = bytes.readFloatLE(i * 4);
+        break;
+      case 'F16':
+        for (let i = 0; i < n; i++) out[i] = float16BitsToFloat32(bytes.readUInt16LE(i * 2));
+        break;
+      case 'BF16': {
+        const u = new Uint32Array(1);
+        const f = new Float32Array(u.buffer);
+        for (let i = 0; i < n; i++) {
+          u[0] = bytes.readUInt16LE(i * 2) << 16;
+          out[i] = f[0]!;
+        }
+        break;
+      }
+      case 'F64':
+        for (let i = 0; i < n; i++) out[i] = bytes.readDoubleLE(i * 8);
+        break;
+      default:
+        throw new SafetensorsError(this.path, `tensor ${name}: ${e.dtype} is not a float type`);
+    }
+    return out;
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+  }
+}
+
+/** Writes fp32 tensors as a .safetensors file (used to export and in round-trip tests). */
+export function writeSafetensors(
+  path: string,
+  tensors: Record<string, { shape: readonly number[]; data: Float32Array }>,
+  metadata: Record<string, string> = {},
+): void {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  const names = Object.keys(tensors).sort();
+  for (const name of names) {
+    const t = tensors[name]!;
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (count !== t.data.length) throw new Error(`${name}: shape [${t.shape.join(', ')}] ≠ ${t.data.length} values`);
+    header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + t.data.byteLength] };
+    offset += t.data.byteLength;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  const head = Buffer.alloc(8);
+  head.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, head);
+    writeSync(fd, Buffer.from(json, 'utf8'));
+    for (const name of names) {
+      const d = tensors[name]!.data;
+      writeSync(fd, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
