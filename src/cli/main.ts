@@ -1,13 +1,23 @@
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { registerBagCommand } from './commands/bag';
+import { registerBenchCommand } from './commands/bench';
+import { registerBuildModelCommand } from './commands/build-model';
 import { registerConfigCommand } from './commands/config';
+import { registerNodeCommand } from './commands/node';
+
+/** The package root: the nearest directory above this file holding our package.json (works from src/ and dist/). */
+export function packageRoot(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'sparse-video-nav') return dir;
+  }
+  throw new Error(`cannot find the sparse-video-nav package.json above ${__dirname}`);
+}
 
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** Builds the `svnav` program; each subcommand lives in its own module under commands/. */
@@ -20,6 +30,10 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerConfigCommand(program);
+  registerNodeCommand(program);
+  registerBuildModelCommand(program);
+  registerBenchCommand(program);
+  registerBagCommand(program);
   return program;
 }
 

@@ -30,6 +30,13 @@ export const cameraSchema = z
     mount_pitch_rad: z.number().min(-1.5708).max(1.5708).default(0),
     /** Horizontal field of view, used to draw the planned path into the image when no CameraInfo arrives. */
     hfov_deg: z.number().gt(0).lt(180).default(90),
+    /** Camera relay (robot side of a split deployment): raw camera in, JPEG CompressedImage out. */
+    relay_topic: topic.default('/camera/image_raw/compressed'),
+    /** Above the model's 4 FPS so the planner's sampler always finds a frame near each 0.25 s tick. */
+    relay_rate_hz: z.number().gt(0).max(60).default(8),
+    /** Output width; the height follows the camera's aspect ratio (1280×720 → 640×360). */
+    relay_width_px: z.number().int().min(16).max(4096).default(640),
+    relay_jpeg_quality: z.number().int().min(1).max(100).default(80),
   })
   .strict();
 
@@ -63,6 +70,17 @@ export const plannerSchema = z
     /** An episode with no net progress for this long while commanded to move is reported stuck and stopped. */
     stuck_timeout_s: positive.default(8),
     stuck_min_progress_m: positive.default(0.3),
+    /** std_msgs/String commands at run time: "start" (a new episode), "stop" / "cancel" (end the episode). */
+    command_topic: topic.default('/svnav/command'),
+    /** The robot's base frame: the frame of a plan and of its path when no odometry pose is known. */
+    base_frame_id: z.string().min(1).default('base_link'),
+    /** The controller's watchdogs expect heartbeats well inside safety.planner_heartbeat_timeout_s. */
+    heartbeat_rate_hz: z.number().min(1).max(100).default(10),
+    /** Consecutive plan cycles ending in an inference error or non-finite output before the episode fails. */
+    max_failed_plans: z.number().int().min(1).max(1000).default(3),
+    /** Odometry farther than this from a frame's stamp is not that frame's pose (no input_pose then). */
+    input_pose_max_offset_s: positive.default(0.2),
+    preview_jpeg_quality: z.number().int().min(1).max(100).default(75),
   })
   .strict();
 
@@ -81,6 +99,12 @@ export const controllerSchema = z
     max_alpha_radps2: positive.default(2.0),
     feedback_gain_xy: nonNegative.default(1.0),
     feedback_gain_theta: nonNegative.default(1.0),
+    /** Odometry older than this is not used for feedback (feed-forward only). */
+    odom_timeout_s: positive.default(0.5),
+    /** A larger gap between robot and reference means odometry and plan disagree on frames: feed-forward only. */
+    max_tracking_error_m: positive.default(1.0),
+    /** std_msgs/String with JSON: state, stop reason, current command; published when it changes. */
+    status_topic: topic.default('/svnav/controller_status'),
   })
   .strict();
 
@@ -95,6 +119,8 @@ export const safetySchema = z
     sport_request_topic: topic.default('/api/sport/request'),
     arrival_displacement_m: positive.default(0.05),
     arrival_consecutive_plans: z.number().int().min(1).default(3),
+    /** A plan that turns the robot by this much is not an arrival, however little it translates. */
+    arrival_rotation_rad: positive.default(0.1),
   })
   .strict();
 

@@ -94,9 +94,9 @@ export interface PlanMsg {
   episode_id: string;
   instruction: string;
   step_dt_s: number;
-  dx_m: ArrayLike<number>;
-  dy_m: ArrayLike<number>;
-  dtheta_rad: ArrayLike<number>;
+  dx_m: number[] | Float32Array;
+  dy_m: number[] | Float32Array;
+  dtheta_rad: number[] | Float32Array;
   has_input_pose: boolean;
   input_pose: Pose;
   latency_s: number;
@@ -137,12 +137,13 @@ export interface PlannerStatusMsg {
 /** unitree_api/msg/Request (the Go2 sport API request used for StopMove 1003 / Move 1008). */
 export interface UnitreeRequest {
   header: {
-    identity: { id: bigint | number; api_id: bigint | number };
-    lease: { id: bigint | number };
+    /** int64 fields: rclnodejs requires bigint. */
+    identity: { id: bigint; api_id: bigint };
+    lease: { id: bigint };
     policy: { priority: number; noreply: boolean };
   };
   parameter: string;
-  binary: ArrayLike<number>;
+  binary: number[];
 }
 
 /** ROS type names, spelled as rosbag2 and rclnodejs spell them. */

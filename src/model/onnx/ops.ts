@@ -335,3 +335,46 @@ function assertLast(g: GraphBuilder, x: Tensor, dim: number, op: string): void {
   const last = x.shape[x.shape.length - 1];
   if (last !== dim) throw new ShapeError(`${g.scopeName}/${op}`, `last dim ${String(last)} ≠ ${dim}`);
 }
+
+/**
+ * com.microsoft.MultiHeadAttention with an additive `attention_bias` [1|B, heads, S, L] on the logits before the
+ * softmax (T5's relative position bias with the padding mask folded in). Input order of the contrib op: query, key,
+ * value, bias, key_padding_mask, attention_bias. `scale` defaults to 1/√headDim; T5 uses 1.
+ */
+export function multiHeadAttentionWithBias(
+  g: GraphBuilder,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  heads: number,
+  attentionBias: Tensor,
+  options: { scale?: number } = {},
+): Tensor {
+  const where = `${g.scopeName}/MultiHeadAttention`;
+  if (q.shape.length !== 3 || k.shape.length !== 3 || v.shape.length !== 3) {
+    throw new ShapeError(where, 'query/key/value must be [B, S, D]');
+  }
+  const [b, s, d] = q.shape as [Dim, Dim, Dim];
+  const [, l, dk] = k.shape as [Dim, Dim, Dim];
+  if (typeof d !== 'number' || d !== dk || d % heads !== 0) {
+    throw new ShapeError(where, `hidden ${String(d)} / key ${String(dk)} not compatible with ${heads} heads`);
+  }
+  const [bb, bh, bs, bl] = attentionBias.shape;
+  const biasOk = attentionBias.shape.length === 4 && (bb === 1 || bb === b) && (bh === 1 || bh === heads);
+  if (!biasOk || bs !== s || bl !== l) {
+    const expected = `[1|${String(b)}, 1|${heads}, ${String(s)}, ${String(l)}]`;
+    throw new ShapeError(
+      where,
+      `attention_bias must be ${expected}, got [${attentionBias.shape.join(', ')}]`,
+    );
+  }
+  g.addMacs([b, s, l, d], 2);
+  const attrs = { num_heads: heads, scale: { float: options.scale ?? 1 / Math.sqrt(d / heads) } };
+  return g.node(
+    'MultiHeadAttention',
+    [q, k, v, undefined, undefined, attentionBias],
+    { shape: [b, s, d], dtype: q.dtype },
+    attrs,
+    'com.microsoft',
+  )[0]!;
+}

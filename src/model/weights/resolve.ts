@@ -61,6 +61,17 @@ export async function checkpointWeights(def: NetworkDefinition, files: readonly 
   const opened = files.map((f) => SafetensorsFile.open(f));
   const owner = new Map<string, SafetensorsFile>();
   for (const f of opened) for (const name of f.entries.keys()) owner.set(name, f);
+  // Tied copies some checkpoints also store (umT5's encoder.embed_tokens = shared): used when the canonical
+  // tensor is absent, and never reported as unexpected.
+  const tied = (def.metadata?.tied_parameters ?? {}) as Record<string, string>;
+  const aliasOf = new Map<string, string>();
+  for (const [alias, canonical] of Object.entries(tied)) {
+    if (owner.has(alias)) {
+      if (!owner.has(canonical)) aliasOf.set(canonical, alias);
+      owner.delete(alias);
+      if (aliasOf.has(canonical)) owner.set(canonical, opened.find((f) => f.entries.has(alias))!);
+    }
+  }
   const missing: string[] = [];
   const misshaped: { name: string; expected: number[]; actual: number[] }[] = [];
   const seededParameters: string[] = [];
@@ -73,7 +84,7 @@ export async function checkpointWeights(def: NetworkDefinition, files: readonly 
       else missing.push(p.name);
       continue;
     }
-    const actual = f.entries.get(p.name)!.shape;
+    const actual = f.entries.get(aliasOf.get(p.name) ?? p.name)!.shape;
     if (actual.length !== p.shape.length || actual.some((d, i) => d !== p.shape[i])) {
       misshaped.push({ name: p.name, expected: [...p.shape], actual });
     }
@@ -87,7 +98,7 @@ export async function checkpointWeights(def: NetworkDefinition, files: readonly 
   return {
     values: (p) => {
       const f = owner.get(p.name);
-      return f ? f.read(p.name) : seededValues(p, seed);
+      return f ? f.read(aliasOf.get(p.name) ?? p.name) : seededValues(p, seed);
     },
     provenance: { kind: 'loaded', files: hashes, seededParameters, seed },
     close: () => opened.forEach((f) => f.close()),

@@ -1,0 +1,56 @@
+"""Robot side of a split deployment: the controller (Twists, StopMove, watchdogs) and the camera relay, which
+turns the bridge's raw bgr8 720p frames into 8 Hz JPEGs for the planner host (planner_host.launch.py).
+
+    ros2 launch sparse_video_nav robot.launch.py [config:=/path/params.yaml]
+
+The controller stays on the robot so that its watchdogs stop the Go2 when the link or the planner is lost.
+"""
+
+import os
+
+from ament_index_python.packages import get_package_share_directory
+from launch import LaunchDescription
+from launch.actions import DeclareLaunchArgument, SetEnvironmentVariable
+from launch.substitutions import LaunchConfiguration
+from launch_ros.actions import Node
+
+PACKAGE = 'sparse_video_nav'
+DEFAULT_CONFIG = 'go2_robot.yaml'
+CYCLONEDDS_CONFIG = 'cyclonedds.xml'
+
+
+def svnav_node(share, name, node_name):
+    return Node(
+        executable='node',
+        name=node_name,
+        arguments=[os.path.join(share, 'bin', 'svnav.js'), 'node', name],
+        parameters=[LaunchConfiguration('config')],
+        output='screen',
+        emulate_tty=True,
+    )
+
+
+def dds_environment(share):
+    actions = []
+    if 'CYCLONEDDS_URI' not in os.environ:
+        uri = 'file://' + os.path.join(share, 'config', CYCLONEDDS_CONFIG)
+        actions.append(SetEnvironmentVariable('CYCLONEDDS_URI', uri))
+    if 'RMW_IMPLEMENTATION' not in os.environ:
+        actions.append(SetEnvironmentVariable('RMW_IMPLEMENTATION', 'rmw_cyclonedds_cpp'))
+    return actions
+
+
+def generate_launch_description():
+    share = get_package_share_directory(PACKAGE)
+    return LaunchDescription(
+        [
+            DeclareLaunchArgument(
+                'config',
+                default_value=os.path.join(share, 'config', DEFAULT_CONFIG),
+                description='ROS 2 parameter file with every svnav setting',
+            ),
+            *dds_environment(share),
+            svnav_node(share, 'controller', 'svnav_controller'),
+            svnav_node(share, 'camera-relay', 'svnav_camera_relay'),
+        ]
+    )

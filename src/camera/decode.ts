@@ -1,0 +1,191 @@
+import sharp from 'sharp';
+import type { CompressedImage, Image } from '../messages/ros';
+import { stampToNs } from '../messages/time';
+import { CameraFrameError, type FrameSource, type ModelResolution, type RgbFrame } from './frame';
+
+/**
+ * Camera messages → RGB frames at the model resolution.
+ *
+ * Resize policy: **cover + centre crop**. The image is scaled, keeping its aspect ratio, until it covers the
+ * model's H×W, then the overflow is cut equally from both sides (1280×720 → 455×256 → 448×256, 3–4 px off each
+ * side). Nothing is stretched, so the geometry the model sees matches the camera's; the bilinear-style
+ * `linear` kernel is used because libvips already box-shrinks large factors first, and lanczos3 costs more for
+ * no visible gain at these ratios.
+ */
+
+interface RawLayout {
+  readonly channels: 1 | 3;
+  readonly bytesPerChannel: 1 | 2;
+  readonly order: 'rgb' | 'bgr' | 'mono';
+}
+
+/** sensor_msgs/image_encodings we accept. 16-bit ones are reduced to their high byte. */
+export const RAW_ENCODINGS: Readonly<Record<string, RawLayout>> = {
+  rgb8: { channels: 3, bytesPerChannel: 1, order: 'rgb' },
+  bgr8: { channels: 3, bytesPerChannel: 1, order: 'bgr' },
+  mono8: { channels: 1, bytesPerChannel: 1, order: 'mono' },
+  rgb16: { channels: 3, bytesPerChannel: 2, order: 'rgb' },
+  bgr16: { channels: 3, bytesPerChannel: 2, order: 'bgr' },
+  mono16: { channels: 1, bytesPerChannel: 2, order: 'mono' },
+};
+
+export interface DecodeOptions {
+  /** Topic the message came from, named in errors and the frame's source. */
+  readonly topic: string;
+  readonly resolution: ModelResolution;
+}
+
+/** Why a raw image cannot be used, or undefined when it can. Pure; the decoder and the contract share it. */
+export function rawImageProblem(msg: Image): string | undefined {
+  const layout = RAW_ENCODINGS[msg.encoding];
+  if (!layout) {
+    return `unsupported encoding; supported: ${Object.keys(RAW_ENCODINGS).join(', ')} (raw) or jpeg/png (compressed)`;
+  }
+  if (msg.width <= 0 || msg.height <= 0) return 'zero width or height';
+  if (layout.bytesPerChannel === 2 && msg.is_bigendian) {
+    return 'big-endian 16-bit data is not supported (is_bigendian = 1)';
+  }
+  const rowBytes = msg.width * layout.channels * layout.bytesPerChannel;
+  if (msg.step < rowBytes) return `step ${msg.step} is shorter than a row of ${rowBytes} bytes`;
+  if (msg.data.length < msg.step * msg.height) {
+    return `data holds ${msg.data.length} bytes, less than step × height = ${msg.step * msg.height}`;
+  }
+  return undefined;
+}
+
+/** sensor_msgs/Image (bgr8, rgb8, mono8 and their 16-bit little-endian forms) → model-resolution RGB. */
+export async function decodeImage(msg: Image, options: DecodeOptions): Promise<RgbFrame> {
+  const stampNs = stampToNs(msg.header.stamp);
+  const source: FrameSource = {
+    topic: options.topic,
+    encoding: msg.encoding,
+    width: msg.width,
+    height: msg.height,
+  };
+  const fail = (problem: string) =>
+    new CameraFrameError({ ...source, stampNs, step: msg.step, bytes: msg.data.length }, problem);
+  const problem = rawImageProblem(msg);
+  if (problem) throw fail(problem);
+  const layout = RAW_ENCODINGS[msg.encoding]!;
+  const pixels = packedPixels(msg, layout);
+  const { data, info } = await sharp(pixels, {
+    raw: { width: msg.width, height: msg.height, channels: layout.channels },
+  })
+    .resize(options.resolution.width, options.resolution.height, {
+      fit: 'cover',
+      position: 'centre',
+      kernel: 'linear',
+    })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return {
+    stampNs,
+    width: info.width,
+    height: info.height,
+    rgb: toRgb(data, info.channels, layout.order),
+    source,
+  };
+}
+
+/** sensor_msgs/CompressedImage whose format names jpeg or png → model-resolution RGB. */
+export async function decodeCompressedImage(msg: CompressedImage, options: DecodeOptions): Promise<RgbFrame> {
+  const stampNs = stampToNs(msg.header.stamp);
+  const unknownSize = { topic: options.topic, encoding: msg.format, width: 0, height: 0 };
+  const fail = (problem: string, size = unknownSize) =>
+    new CameraFrameError({ ...size, stampNs, bytes: msg.data.length }, problem);
+  if (!/jpe?g|png/i.test(msg.format))
+    throw fail('unsupported compressed format; expected one naming jpeg or png');
+  if (msg.data.length === 0) throw fail('no data');
+  const input = sharp(asBuffer(msg.data), { failOn: 'error' });
+  let source: FrameSource;
+  try {
+    const meta = await input.metadata();
+    source = { ...unknownSize, width: meta.width ?? 0, height: meta.height ?? 0 };
+  } catch (err) {
+    throw fail(`cannot read the image header: ${(err as Error).message}`);
+  }
+  if (source.width <= 0 || source.height <= 0) throw fail('zero width or height', source);
+  try {
+    const { data, info } = await input
+      .resize(options.resolution.width, options.resolution.height, {
+        fit: 'cover',
+        position: 'centre',
+        kernel: 'linear',
+        fastShrinkOnLoad: true,
+      })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return {
+      stampNs,
+      width: info.width,
+      height: info.height,
+      rgb: toRgb(data, info.channels, 'rgb'),
+      source,
+    };
+  } catch (err) {
+    throw fail(`cannot decode: ${(err as Error).message}`, source);
+  }
+}
+
+/** Either camera message type; `type` is the ROS type name from the config. */
+export function decodeCameraMessage(
+  type: 'sensor_msgs/msg/Image' | 'sensor_msgs/msg/CompressedImage',
+  msg: Image | CompressedImage,
+  options: DecodeOptions,
+): Promise<RgbFrame> {
+  return type === 'sensor_msgs/msg/Image'
+    ? decodeImage(msg as Image, options)
+    : decodeCompressedImage(msg as CompressedImage, options);
+}
+
+/**
+ * The image's pixels with rows packed back to back (sharp's raw input has no stride) and 16-bit samples
+ * reduced to 8 bits. A tightly packed 8-bit image is passed through without copying.
+ */
+export function packedPixels(msg: Image, layout: RawLayout = RAW_ENCODINGS[msg.encoding]!): Buffer {
+  const data = asBuffer(msg.data);
+  const samplesPerRow = msg.width * layout.channels;
+  const rowBytes = samplesPerRow * layout.bytesPerChannel;
+  if (layout.bytesPerChannel === 1) {
+    if (msg.step === rowBytes) return data.subarray(0, rowBytes * msg.height);
+    const out = Buffer.allocUnsafe(rowBytes * msg.height);
+    for (let y = 0; y < msg.height; y++) data.copy(out, y * rowBytes, y * msg.step, y * msg.step + rowBytes);
+    return out;
+  }
+  const out = Buffer.allocUnsafe(samplesPerRow * msg.height);
+  for (let y = 0; y < msg.height; y++) {
+    const row = y * msg.step + 1; // little-endian: the high byte is the second of each pair
+    const dst = y * samplesPerRow;
+    for (let i = 0; i < samplesPerRow; i++) out[dst + i] = data[row + 2 * i]!;
+  }
+  return out;
+}
+
+/** Interleaved RGB from sharp's output: swaps B and R, or spreads grey over three channels. */
+function toRgb(data: Buffer, channels: number, order: 'rgb' | 'bgr' | 'mono'): Uint8Array {
+  if (channels === 3 && order === 'rgb') return new Uint8Array(data.buffer, data.byteOffset, data.length);
+  const pixels = data.length / channels;
+  const out = new Uint8Array(pixels * 3);
+  if (channels === 1) {
+    for (let i = 0, o = 0; i < pixels; i++, o += 3) {
+      const v = data[i]!;
+      out[o] = v;
+      out[o + 1] = v;
+      out[o + 2] = v;
+    }
+    return out;
+  }
+  if (channels !== 3) throw new RangeError(`expected 1 or 3 channels after decoding, got ${channels}`);
+  for (let o = 0; o < out.length; o += 3) {
+    out[o] = data[o + 2]!;
+    out[o + 1] = data[o + 1]!;
+    out[o + 2] = data[o]!;
+  }
+  return out;
+}
+
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}

@@ -1,0 +1,93 @@
+import type { Command } from 'commander';
+import { buildModelDirectory, describeModel, type DryRunReport, formatCount } from '../../model/build';
+import { PRESETS, type PresetName, withResolution } from '../../model/presets';
+
+interface BuildModelFlags {
+  preset: string;
+  out?: string;
+  dtype: string;
+  seed: string;
+  weights?: string[];
+  tokenizer?: string;
+  resolution?: string;
+  externalData: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+export function registerBuildModelCommand(program: Command): void {
+  program
+    .command('build-model')
+    .description('build the SparseVideoNav networks as ONNX files with a model.json manifest')
+    .option('--preset <name>', 'tiny (CI size) or full (paper sizes)', 'tiny')
+    .option('--out <dir>', 'model directory to write')
+    .option('--dtype <type>', 'fp32 or fp16', 'fp32')
+    .option('--seed <n>', 'seed of the deterministic initialisation', '0')
+    .option('--weights <files...>', '.safetensors checkpoints (Diffusers names), optionally KEY=FILE')
+    .option('--tokenizer <file>', "a Hugging Face tokenizer.json (umT5's for real weights)")
+    .option('--resolution <HxW>', 'model input resolution, multiples of 16 (default: the preset’s)')
+    .option('--external-data <mode>', 'auto | always | never', 'auto')
+    .option('--dry-run', 'count parameters and FLOPs per plan without writing weights')
+    .option('--json', 'print the dry-run report as JSON')
+    .action(async (flags: BuildModelFlags) => {
+      if (!(flags.preset in PRESETS)) throw new Error(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${flags.preset}`);
+      let preset = PRESETS[flags.preset as PresetName];
+      if (flags.resolution) {
+        const m = /^(\d+)x(\d+)$/.exec(flags.resolution);
+        if (!m) throw new Error(`--resolution must look like 256x448, got ${flags.resolution}`);
+        preset = withResolution(preset, Number(m[1]), Number(m[2]));
+      }
+      const floatType = ({ fp32: 'float32', fp16: 'float16' } as const)[flags.dtype as 'fp32' | 'fp16'];
+      if (!floatType) throw new Error(`--dtype must be fp32 or fp16, got ${flags.dtype}`);
+      const seed = Number(flags.seed);
+      if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got ${flags.seed}`);
+      if (!['auto', 'always', 'never'].includes(flags.externalData)) {
+        throw new Error(`--external-data must be auto, always or never, got ${flags.externalData}`);
+      }
+      if (flags.dryRun) {
+        const report = describeModel(preset, floatType);
+        process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatDryRun(report));
+        return;
+      }
+      if (!flags.out) throw new Error('--out DIR is required (or use --dry-run)');
+      const started = Date.now();
+      const manifest = await buildModelDirectory({
+        preset,
+        outDir: flags.out,
+        floatType,
+        seed,
+        weights: flags.weights ?? [],
+        ...(flags.tokenizer ? { tokenizer: flags.tokenizer } : {}),
+        externalData: flags.externalData as 'auto' | 'always' | 'never',
+        log: (line) => console.log(line),
+      });
+      console.log(
+        `wrote ${flags.out} (${manifest.preset}, ${manifest.dtype}, ${manifest.resolution.height}×${manifest.resolution.width}) in ` +
+          `${((Date.now() - started) / 1000).toFixed(1)} s` +
+          (manifest.untrained ? ' — UNTRAINED: some networks run on seeded weights' : ''),
+      );
+    });
+}
+
+export function formatDryRun(r: DryRunReport): string {
+  const rows = r.networks.map((n) => [
+    n.key,
+    formatCount(n.parameters),
+    formatCount(n.macsPerCall),
+    String(n.callsPerPlan),
+    n.gflopsPerPlan < 10 ? n.gflopsPerPlan.toFixed(3) : n.gflopsPerPlan.toFixed(0),
+    n.note,
+  ]);
+  const head = ['network', 'params', 'MAC/call', 'calls/plan', 'GFLOP/plan', 'note'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [
+    `preset ${r.preset} at ${r.resolution.height}×${r.resolution.width}, ${r.dtype}`,
+    line(head),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    `total parameters ${formatCount(r.parameters.total)} (${(r.weightBytes / 1024 ** 3).toFixed(2)} GiB of weights); ` +
+      `critical path ${r.tflopsPerPlan >= 1 ? `${r.tflopsPerPlan.toFixed(2)} TFLOP` : `${(r.tflopsPerPlan * 1e3).toFixed(2)} GFLOP`} per plan`,
+    '',
+  ].join('\n');
+}

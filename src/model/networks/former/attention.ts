@@ -1,0 +1,24 @@
+import type { GraphBuilder, Tensor } from '../../onnx/graph';
+import { linear, multiHeadAttention } from '../../onnx/ops';
+
+/**
+ * Multi-head attention with Diffusers' parameter names (`to_q`, `to_k`, `to_v`, `to_out.0`, all with bias).
+ * Self-attention when `context` is omitted; cross-attention otherwise (keys and values from `context`).
+ * x: [B, S, dim], context: [B, L, dim] → [B, S, dim].
+ */
+export function attention(
+  g: GraphBuilder,
+  name: string,
+  x: Tensor,
+  dim: number,
+  heads: number,
+  context: Tensor = x,
+): Tensor {
+  return g.scope(name, () => {
+    const q = linear(g, x, 'to_q', dim, dim);
+    const k = linear(g, context, 'to_k', dim, dim);
+    const v = linear(g, context, 'to_v', dim, dim);
+    const o = multiHeadAttention(g, q, k, v, heads); // [B, S, dim]
+    return g.scope('to_out', () => linear(g, o, '0', dim, dim));
+  });
+}

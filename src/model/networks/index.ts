@@ -1,0 +1,32 @@
+import type { NetworkBuilder, NetworkKey } from '../network';
+import { buildActionContext } from './action_context';
+import { buildActionStep } from './action_step';
+import { buildDitStep } from './dit_step';
+import { buildHistoryCompressor } from './history_compressor';
+import { buildPreviewDecoder } from './preview_decoder';
+import { buildTextEncoder } from './text_encoder';
+import { buildVaeDecoder } from './vae_decoder';
+import { buildVaeEncoder } from './vae_encoder';
+
+export const NETWORK_BUILDERS: Readonly<Record<NetworkKey, NetworkBuilder>> = {
+  vae_encoder: buildVaeEncoder,
+  history_compressor: buildHistoryCompressor,
+  text_encoder: buildTextEncoder,
+  dit_step: buildDitStep,
+  action_context: buildActionContext,
+  action_step: buildActionStep,
+  vae_decoder: buildVaeDecoder,
+  preview_decoder: buildPreviewDecoder,
+};
+
+/** Data-flow order: camera → history → text → DiT → action head, then the preview decoders. */
+export const NETWORK_ORDER: readonly NetworkKey[] = [
+  'vae_encoder',
+  'history_compressor',
+  'text_encoder',
+  'dit_step',
+  'action_context',
+  'action_step',
+  'vae_decoder',
+  'preview_decoder',
+];

@@ -1,0 +1,246 @@
+import type { Subscription } from 'rxjs';
+import type { SvnavConfig } from '../config/schema';
+import {
+  RosTypes,
+  type BoolMsg,
+  type Odometry,
+  type PlanMsg,
+  type PlannerHeartbeatMsg,
+  type StringMsg,
+  type Twist,
+  type UnitreeRequest,
+} from '../messages/ros';
+import {
+  ZERO_TWIST,
+  controlPeriodNs,
+  controllerStatus,
+  controllerStep,
+  describeStop,
+  initialControllerState,
+  statusChangeKey,
+  type BodyTwist,
+  type ControllerEvent,
+  type ControllerState,
+  type ControllerStatus,
+} from '../controller';
+import { Qos, type Publisher, type QosProfile, type Transport } from '../transport/transport';
+
+/** Unitree sport API StopMove: ends the current Move at once (a zero Twist is dropped by go2_ros2_sdk). */
+export const SPORT_API_STOP_MOVE = 1003;
+
+/**
+ * Inputs that only matter when fresh (plans, odometry, heartbeats) are read best-effort with depth 1: such a
+ * reader is compatible with reliable and best-effort writers alike, and a queued old message is worthless.
+ */
+const LATEST_ONLY: QosProfile = { reliability: 'best_effort', durability: 'volatile', depth: 1 };
+const ESTOP_ANY_WRITER: QosProfile = { reliability: 'reliable', durability: 'volatile', depth: 10 };
+
+export function twistFromBody(body: BodyTwist): Twist {
+  return { linear: { x: body.vx_mps, y: body.vy_mps, z: 0 }, angular: { x: 0, y: 0, z: body.wz_radps } };
+}
+
+/** int64 fields are BigInt: rclnodejs and CDR serialisation (bag replay) both expect it. */
+export function stopMoveRequest(id: bigint): UnitreeRequest {
+  return {
+    header: {
+      identity: { id, api_id: BigInt(SPORT_API_STOP_MOVE) },
+      lease: { id: 0n },
+      policy: { priority: 0, noreply: false },
+    },
+    parameter: '',
+    binary: [],
+  };
+}
+
+/**
+ * The controller node: plans, odometry, e-stop and planner heartbeat in; Twists at a fixed rate out, plus
+ * StopMove requests for the Go2 and a JSON status. All decisions are made by the pure `controllerStep`; this
+ * class only wires it to a transport, so it runs the same on a robot, in replay and under virtual time.
+ */
+export class ControllerNode {
+  readonly #transport: Transport;
+  readonly #config: SvnavConfig;
+  #state: ControllerState | undefined;
+  #subscriptions: Subscription[] = [];
+  #cmdVel: Publisher<Twist> | undefined;
+  #sportRequest: Publisher<UnitreeRequest> | undefined;
+  #status: Publisher<StringMsg> | undefined;
+  #lastStatusKey = '';
+  #phase: 'created' | 'running' | 'stopped' = 'created';
+
+  constructor(transport: Transport, config: SvnavConfig) {
+    this.#transport = transport;
+    this.#config = config;
+  }
+
+  /** The current status (state, stop reason, command), or undefined before start(). */
+  get status(): ControllerStatus | undefined {
+    return this.#state && controllerStatus(this.#state);
+  }
+
+  start(): void {
+    if (this.#phase !== 'created') throw new Error(`ControllerNode.start(): node is already ${this.#phase}`);
+    this.#phase = 'running';
+    const { controller, planner, safety } = this.#config;
+    const t = this.#transport;
+    this.#state = initialControllerState(t.clock.now());
+    this.#cmdVel = t.createPublisher<Twist>(controller.cmd_vel_topic, RosTypes.Twist, Qos.commands);
+    if (safety.stop_mode === 'zero_twist_and_stop_move') {
+      this.#sportRequest = t.createPublisher<UnitreeRequest>(
+        safety.sport_request_topic,
+        RosTypes.UnitreeRequest,
+        Qos.commands,
+      );
+    }
+    this.#status = t.createPublisher<StringMsg>(controller.status_topic, RosTypes.String, Qos.latched);
+    this.#publishStatus();
+
+    this.#listen<PlanMsg>(planner.plan_topic, RosTypes.Plan, LATEST_ONLY, (plan, timeNs) => ({
+      kind: 'plan',
+      timeNs,
+      plan,
+    }));
+    if (controller.use_odometry_feedback) {
+      this.#listen<Odometry>(controller.odom_topic, RosTypes.Odometry, LATEST_ONLY, (odometry, timeNs) => ({
+        kind: 'odometry',
+        timeNs,
+        odometry,
+      }));
+    }
+    // A transient-local reader gets the latched e-stop state from a latched writer but *nothing* from a volatile
+    // one (DDS calls the pair incompatible), and `ros2 topic pub` is volatile by default. So the e-stop is read
+    // twice: latched for the history, volatile for every writer. Duplicates are harmless: the state is a level.
+    for (const qos of [Qos.latched, ESTOP_ANY_WRITER]) {
+      this.#listen<BoolMsg>(safety.estop_topic, RosTypes.Bool, qos, (msg, timeNs) => ({
+        kind: 'estop',
+        timeNs,
+        engaged: msg.data === true,
+      }));
+    }
+    this.#listen<PlannerHeartbeatMsg>(
+      planner.heartbeat_topic,
+      RosTypes.PlannerHeartbeat,
+      LATEST_ONLY,
+      (hb, timeNs) => ({
+        kind: 'heartbeat',
+        timeNs,
+        heartbeat: hb,
+      }),
+    );
+    this.#subscriptions.push(
+      t.clock.interval(controlPeriodNs(controller.rate_hz)).subscribe({
+        next: (timeNs) => this.#handle({ kind: 'tick', timeNs }),
+        error: (err: unknown) => this.#fail(`control timer failed: ${errorText(err)}`),
+      }),
+    );
+    t.log.info(
+      `controller: ${controller.rate_hz} Hz on ${controller.cmd_vel_topic}, stop mode ${safety.stop_mode}`,
+    );
+  }
+
+  /**
+   * Tears every subscription down, then sends a final zero Twist and (in zero_twist_and_stop_move mode) a
+   * StopMove, even if already stopped: the node is going away and cannot repeat them later.
+   */
+  async stop(reason = 'node stopped'): Promise<void> {
+    if (this.#phase !== 'running') {
+      this.#phase = 'stopped';
+      return;
+    }
+    this.#phase = 'stopped';
+    for (const s of this.#subscriptions) s.unsubscribe();
+    this.#subscriptions = [];
+    try {
+      this.#apply({ kind: 'fault', reason: 'shutdown', detail: reason, timeNs: this.#transport.clock.now() });
+    } catch (err) {
+      this.#transport.log.error(`controller: could not stop cleanly: ${errorText(err)}`);
+      this.#sendRawStop();
+    }
+    this.#cmdVel?.close();
+    this.#sportRequest?.close();
+    this.#status?.close();
+  }
+
+  #listen<T>(
+    topic: string,
+    type: string,
+    qos: QosProfile,
+    toEvent: (msg: T, timeNs: bigint) => ControllerEvent,
+  ): void {
+    const subscription = this.#transport.subscribe<T>(topic, type, qos).subscribe({
+      next: (msg) => {
+        if (this.#phase !== 'running') return;
+        let event: ControllerEvent;
+        try {
+          event = toEvent(msg, this.#transport.clock.now());
+        } catch (err) {
+          this.#fail(`${topic}: ${errorText(err)}`);
+          return;
+        }
+        this.#handle(event);
+      },
+      error: (err: unknown) => this.#fail(`subscription to ${topic} failed: ${errorText(err)}`),
+    });
+    this.#subscriptions.push(subscription);
+  }
+
+  #handle(event: ControllerEvent): void {
+    if (this.#phase !== 'running') return;
+    try {
+      this.#apply(event);
+    } catch (err) {
+      this.#fail(`${event.kind} at ${event.timeNs} ns: ${errorText(err)}`);
+    }
+  }
+
+  #apply(event: ControllerEvent): void {
+    const before = this.#state;
+    if (!before) return;
+    const step = controllerStep(before, event, this.#config);
+    this.#state = step.state;
+    if (step.notice) this.#transport.log.warn(`controller: ${step.notice}`);
+    if (before.mode !== step.state.mode && step.state.reason) {
+      this.#transport.log.info(`controller: ${step.state.mode}: ${describeStop(step.state.reason)}`);
+    }
+    // The status describes what was commanded, so it goes out with Twists only (first, so that a reader of
+    // both topics knows why a Twist is zero when it arrives).
+    if (step.twist) {
+      this.#publishStatus();
+      this.#cmdVel?.publish(twistFromBody(step.twist));
+    }
+    if (step.stopMove) this.#sportRequest?.publish(stopMoveRequest(this.#transport.clock.now()));
+  }
+
+  /** Errors never escape a callback: they become a terminal stop, and if even that fails, raw zero commands. */
+  #fail(detail: string): void {
+    this.#transport.log.error(`controller: ${detail}`);
+    try {
+      this.#apply({ kind: 'fault', reason: 'error', detail, timeNs: this.#transport.clock.now() });
+    } catch (err) {
+      this.#transport.log.error(`controller: could not stop cleanly: ${errorText(err)}`);
+      this.#sendRawStop();
+    }
+  }
+
+  #sendRawStop(): void {
+    try {
+      this.#cmdVel?.publish(twistFromBody(ZERO_TWIST));
+      this.#sportRequest?.publish(stopMoveRequest(this.#transport.clock.now()));
+    } catch {
+      // Nothing is left to try; the bridge's own timeouts (twist_mux 0.5 s) are the last line.
+    }
+  }
+
+  #publishStatus(): void {
+    if (!this.#state) return;
+    const status = controllerStatus(this.#state);
+    const key = statusChangeKey(status);
+    if (key === this.#lastStatusKey) return;
+    this.#lastStatusKey = key;
+    this.#status?.publish({ data: JSON.stringify(status) });
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

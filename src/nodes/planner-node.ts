@@ -1,0 +1,506 @@
+import type { Subscription } from 'rxjs';
+import { toModelInput, type SampledFrame } from '../camera';
+import type { SvnavConfig } from '../config/schema';
+import {
+  RosTypes,
+  type CompressedImage,
+  type Image,
+  type Odometry,
+  type Path,
+  type PlanMsg,
+  type PlannerHeartbeatMsg,
+  type PlannerStatusMsg,
+  type StringMsg,
+} from '../messages/ros';
+import { nsToSeconds, nsToStamp, secondsToNs, stampToNs, type TimeNs } from '../messages/time';
+import type { Planner } from '../planner/planner';
+import type { Plan } from '../planner/plan';
+import { Qos, type Publisher, type QosProfile, type Transport } from '../transport/transport';
+import { CameraInput, type CameraSample } from './planner/camera-input';
+import { describeEpisode, episodeStep, INITIAL_EPISODE, type Episode, type EpisodeEvent } from './planner/episode';
+import { pathMessage, planMessage, statusMessage } from './planner/messages';
+import { OdometryBuffer } from './planner/odometry-buffer';
+import { encodePreviewJpeg, tileFutureFrames } from './planner/preview';
+import { StuckDetector } from './planner/stuck';
+import { groundPoseFromRos } from '../controller/se2';
+
+/** What the node needs of the planner runtime (the real `Planner` is what runs; tests use it too). */
+export type PlannerRuntime = Pick<
+  Planner,
+  'addFrame' | 'plan' | 'resetEpisode' | 'decodePreview' | 'provenance' | 'resolution' | 'provider' | 'history'
+>;
+
+export interface PlannerNodeOptions {
+  /** Columns of the imagined-future tiling (see preview.ts); default 4 (8 chunks → 2 rows). */
+  readonly previewColumns?: number;
+}
+
+export interface PlannerNodeStats {
+  framesReceived: number;
+  badFrames: number;
+  framesSampled: number;
+  /** Sampled frames replaced by a newer one while decoding/encoding was busy (latest-frame semantics). */
+  framesReplaced: number;
+  chunks: number;
+  plans: number;
+  noPlans: number;
+  /** Chunks that arrived while a plan was in flight and were superseded by a newer chunk before planning. */
+  chunksSkipped: number;
+  previews: number;
+}
+
+/** Commands on `planner.command_topic`. */
+export const PLANNER_COMMANDS = ['start', 'stop', 'cancel'] as const;
+
+/**
+ * The planner node (SYSTEM.md §1): camera frames and an instruction in; plans, their path, the imagined future,
+ * status and a heartbeat out. Frames are sampled at 4 FPS by stamp, only the newest sampled frame waits for the
+ * encoder (never a queue), and a plan starts on each new chunk when none is in flight; a chunk that arrives during
+ * a plan is planned from as soon as that plan ends (only the newest such chunk).
+ */
+export class PlannerNode {
+  readonly #t: Transport;
+  readonly #config: SvnavConfig;
+  readonly #planner: PlannerRuntime;
+  readonly #options: PlannerNodeOptions;
+  readonly #camera: CameraInput;
+  readonly #odometry: OdometryBuffer;
+  readonly #stuck: StuckDetector;
+  readonly #stats: PlannerNodeStats = {
+    framesReceived: 0,
+    badFrames: 0,
+    framesSampled: 0,
+    framesReplaced: 0,
+    chunks: 0,
+    plans: 0,
+    noPlans: 0,
+    chunksSkipped: 0,
+    previews: 0,
+  };
+  readonly #reported = new Set<string>();
+  readonly #arrivals = new Map<TimeNs, TimeNs>();
+  #phase: 'created' | 'running' | 'stopped' = 'created';
+  #refusal: string | undefined;
+  #episode: Episode = INITIAL_EPISODE;
+  #instruction: string;
+  /** Bumped whenever an episode starts or ends: work begun under an older generation is discarded. */
+  #generation = 0;
+  #subscriptions: Subscription[] = [];
+  #pub: {
+    plan: Publisher<PlanMsg>;
+    path: Publisher<Path>;
+    future: Publisher<CompressedImage>;
+    status: Publisher<PlannerStatusMsg>;
+    heartbeat: Publisher<PlannerHeartbeatMsg>;
+  } | undefined;
+  #heartbeatSequence = 0;
+  #lastFrameNs: TimeNs | undefined;
+  #slot: SampledFrame<CameraSample> | undefined;
+  #ingest: Promise<void> | undefined;
+  #needsReset = false;
+  #plan: { promise: Promise<void>; abort: AbortController } | undefined;
+  #planPending = false;
+  #preview: Promise<void> | undefined;
+
+  constructor(transport: Transport, config: SvnavConfig, planner: PlannerRuntime, options: PlannerNodeOptions = {}) {
+    this.#t = transport;
+    this.#config = config;
+    this.#planner = planner;
+    this.#options = options;
+    this.#instruction = config.planner.instruction.trim();
+    this.#camera = new CameraInput(config.camera, planner.resolution);
+    this.#odometry = new OdometryBuffer(2n * 1_000_000_000n);
+    const p = config.planner;
+    this.#stuck = new StuckDetector({
+      timeoutNs: secondsToNs(p.stuck_timeout_s),
+      minProgressM: p.stuck_min_progress_m,
+      motionPathM: config.safety.arrival_displacement_m,
+      motionRotationRad: config.safety.arrival_rotation_rad,
+      maxPlanGapNs: secondsToNs(config.safety.plan_timeout_s),
+      odomTimeoutNs: secondsToNs(config.controller.odom_timeout_s),
+    });
+  }
+
+  get episode(): Episode {
+    return this.#episode;
+  }
+
+  get stats(): Readonly<PlannerNodeStats> {
+    return { ...this.#stats };
+  }
+
+  /** Why the node refuses to plan (an untrained model in robot mode), or undefined. */
+  get refusal(): string | undefined {
+    return this.#refusal;
+  }
+
+  start(): void {
+    if (this.#phase !== 'created') throw new Error(`PlannerNode.start(): node is already ${this.#phase}`);
+    this.#phase = 'running';
+    const { planner: p, camera, controller } = this.#config;
+    const t = this.#t;
+    this.#pub = {
+      plan: t.createPublisher<PlanMsg>(p.plan_topic, RosTypes.Plan, Qos.commands),
+      path: t.createPublisher<Path>(p.path_topic, RosTypes.Path, Qos.commands),
+      future: t.createPublisher<CompressedImage>(p.future_topic, RosTypes.CompressedImage, Qos.sensorData),
+      status: t.createPublisher<PlannerStatusMsg>(p.status_topic, RosTypes.PlannerStatus, Qos.latched),
+      heartbeat: t.createPublisher<PlannerHeartbeatMsg>(p.heartbeat_topic, RosTypes.PlannerHeartbeat, Qos.commands),
+    };
+    this.#subscriptions.push(
+      t.clock.interval(secondsToNs(1 / p.heartbeat_rate_hz)).subscribe(() => this.#publishHeartbeat()),
+    );
+
+    const provenance = this.#planner.provenance;
+    const seeded = [
+      ...provenance.seededNetworks,
+      ...provenance.partiallySeeded.map((s) => `${s.network} (${s.parameters} seeded parameters)`),
+    ].join(', ');
+    if (provenance.untrained && !this.#config.model.allow_untrained) {
+      this.#refusal =
+        `REFUSING TO PLAN: model ${this.#config.model.dir} is untrained (seeded weights in ${seeded}); ` +
+        'a robot must not move on random networks. Load trained weights, or set model.allow_untrained for tests.';
+      t.log.error(`planner: ${this.#refusal}`);
+      this.#publishStatus(this.#refusal);
+      this.#publishHeartbeat();
+      return;
+    }
+    if (provenance.untrained) {
+      t.log.warn(
+        `planner: WARNING: model ${this.#config.model.dir} is UNTRAINED (seeded weights in ${seeded}); ` +
+          'model.allow_untrained is set, every plan is flagged untrained_model and is meaningless',
+      );
+    }
+    this.#listen<Image | CompressedImage>(camera.topic, camera.type, Qos.sensorData, (m) => this.#onCamera(m));
+    this.#listen<Odometry>(controller.odom_topic, RosTypes.Odometry, Qos.sensorData, (m) => this.#onOdometry(m));
+    this.#listen<StringMsg>(p.instruction_topic, RosTypes.String, Qos.commands, (m) => this.#onInstruction(m));
+    this.#listen<StringMsg>(p.command_topic, RosTypes.String, Qos.commands, (m) => this.#onCommand(m));
+    this.#listen<StringMsg>(controller.status_topic, RosTypes.String, Qos.latched, (m) => this.#onController(m));
+    t.log.info(
+      `planner: ${camera.topic} (${camera.type}) → ${p.plan_topic} at model ${this.#planner.resolution.height}×` +
+        `${this.#planner.resolution.width}, 4 FPS, on ${this.#planner.provider}`,
+    );
+    if (this.#instruction) this.startEpisode(this.#instruction);
+    else this.#publishStatus('waiting for an instruction');
+    this.#publishHeartbeat();
+  }
+
+  /** Starts a new episode (history reset, in-flight plan cancelled) with this or the last instruction. */
+  startEpisode(instruction = this.#instruction): void {
+    if (this.#phase !== 'running' || this.#refusal) {
+      this.#t.log.warn(`planner: start ignored: ${this.#refusal ?? `node is ${this.#phase}`}`);
+      return;
+    }
+    this.#instruction = instruction.trim() || this.#instruction;
+    this.#apply({ kind: 'start', timeNs: this.#t.clock.now(), instruction: this.#instruction });
+  }
+
+  /** Ends the running episode as cancelled; the in-flight plan is aborted. */
+  cancel(reason = 'cancelled'): void {
+    if (this.#phase !== 'running') return;
+    this.#apply({ kind: 'cancel', timeNs: this.#t.clock.now(), reason });
+  }
+
+  /**
+   * Cancels the episode and the in-flight plan, tears down every subscription and the heartbeat timer, waits for
+   * work in progress, publishes a last status and heartbeat, and releases the publishers. The planner runtime
+   * stays open (its owner closes it). Idempotent.
+   */
+  async stop(reason = 'node stopped'): Promise<void> {
+    if (this.#phase !== 'running') {
+      this.#phase = 'stopped';
+      return;
+    }
+    this.cancel(`node stopped: ${reason}`);
+    this.#phase = 'stopped';
+    for (const s of this.#subscriptions) s.unsubscribe();
+    this.#subscriptions = [];
+    this.#slot = undefined;
+    await this.idle();
+    this.#publishStatus(`planner stopped: ${reason}`);
+    this.#publishHeartbeat();
+    for (const pub of Object.values(this.#pub ?? {})) pub.close();
+    this.#t.log.info(`planner stopped (${reason}): ${JSON.stringify(this.#stats)}`);
+  }
+
+  /** Resolves when no frame is being decoded or encoded and no plan or preview is in flight. */
+  async idle(): Promise<void> {
+    for (;;) {
+      const busy = [this.#ingest, this.#plan?.promise, this.#preview].filter((p) => p !== undefined);
+      if (busy.length === 0) return;
+      await Promise.all(busy);
+    }
+  }
+
+  #listen<T>(topic: string, type: string, qos: QosProfile, on: (m: T) => void): void {
+    this.#subscriptions.push(
+      this.#t.subscribe<T>(topic, type, qos).subscribe({
+        next: (m) => {
+          if (this.#phase !== 'running') return;
+          try {
+            on(m);
+          } catch (err) {
+            this.#t.log.error(`planner: ${topic}: ${(err as Error).message}`);
+          }
+        },
+        error: (err: unknown) => this.#t.log.error(`planner: subscription to ${topic} failed: ${String(err)}`),
+      }),
+    );
+  }
+
+  #onCamera(msg: Image | CompressedImage): void {
+    this.#stats.framesReceived++;
+    const now = this.#t.clock.now();
+    const navigating = this.#episode.state === 'navigating';
+    const intake = this.#camera.intake(msg, now, navigating);
+    if (intake.fresh) this.#lastFrameNs = now;
+    else this.#stats.badFrames++;
+    if (intake.contract) {
+      const c = intake.contract;
+      if (c.ok) this.#t.log.info(`planner: ${c.message}`);
+      else this.#t.log.error(`planner: ${c.message}`);
+      this.#publishStatus(c.message);
+    }
+    for (const problem of intake.problems) this.#diagnose(problem, !intake.fresh);
+    for (const sample of intake.sampled) {
+      this.#stats.framesSampled++;
+      if (this.#slot) this.#stats.framesReplaced++;
+      this.#slot = sample;
+    }
+    if (this.#slot && !this.#ingest) {
+      this.#ingest = this.#pumpFrames().finally(() => (this.#ingest = undefined));
+    }
+  }
+
+  /** Decodes and encodes the newest sampled frame, one at a time; newer frames replace the waiting one. */
+  async #pumpFrames(): Promise<void> {
+    while (this.#slot && this.#phase === 'running') {
+      const sample = this.#slot;
+      this.#slot = undefined;
+      if (this.#needsReset) {
+        this.#needsReset = false;
+        await this.#plan?.promise;
+        await this.#planner.resetEpisode().catch((err: Error) => this.#diagnose(`history reset failed: ${err.message}`));
+      }
+      const generation = this.#generation;
+      let data: Float32Array;
+      let stampNs: TimeNs;
+      try {
+        const frame = await this.#camera.decode(sample.frame);
+        data = toModelInput(frame);
+        stampNs = frame.stampNs;
+      } catch (err) {
+        this.#stats.badFrames++;
+        this.#diagnose((err as Error).message, true);
+        continue;
+      }
+      if (generation !== this.#generation || this.#episode.state !== 'navigating') continue;
+      let chunk: boolean;
+      try {
+        chunk = await this.#planner.addFrame({ stampNs, data });
+      } catch (err) {
+        this.#diagnose(`VAE encoder failed on the frame at ${stampNs} ns: ${(err as Error).message}`);
+        this.#apply({ kind: 'encode_error', timeNs: this.#t.clock.now(), detail: (err as Error).message });
+        continue;
+      }
+      if (!chunk || generation !== this.#generation) continue;
+      this.#stats.chunks++;
+      this.#arrivals.set(stampNs, sample.frame.arrivalNs);
+      while (this.#arrivals.size > 8) this.#arrivals.delete(this.#arrivals.keys().next().value!);
+      this.#requestPlan();
+    }
+  }
+
+  #requestPlan(): void {
+    if (this.#episode.state !== 'navigating' || this.#phase !== 'running') return;
+    if (this.#plan) {
+      if (this.#planPending) this.#stats.chunksSkipped++;
+      this.#planPending = true;
+      return;
+    }
+    const abort = new AbortController();
+    const generation = this.#generation;
+    const promise = this.#runPlan(generation, abort.signal)
+      .catch((err: Error) => this.#diagnose(`plan cycle failed: ${err.message}`))
+      .finally(() => {
+        this.#plan = undefined;
+        if (this.#planPending && generation === this.#generation) {
+          this.#planPending = false;
+          this.#requestPlan();
+        }
+      });
+    this.#plan = { promise, abort };
+  }
+
+  async #runPlan(generation: number, signal: AbortSignal): Promise<void> {
+    const outcome = await this.#planner.plan(this.#episode.instruction, { signal });
+    if (generation !== this.#generation || this.#phase !== 'running' || this.#refusal) return;
+    const now = this.#t.clock.now();
+    if (!outcome.ok) {
+      this.#stats.noPlans++;
+      this.#stuck.observeNoPlan();
+      this.#publishStatus(`no plan ${outcome.sequence}: ${outcome.kind}: ${outcome.reason}`, outcome.sequence);
+      this.#apply({ kind: 'no_plan', timeNs: now, noPlan: outcome });
+      return;
+    }
+    const p = this.#config.planner;
+    const inputPose = this.#odometry.nearest(outcome.inputStampNs, secondsToNs(p.input_pose_max_offset_s));
+    const arrivalNs = this.#arrivals.get(outcome.inputStampNs) ?? now;
+    const untrained = this.#planner.provenance.untrained;
+    const ctx = { episode: this.#episode, baseFrameId: p.base_frame_id, inputPose, untrained };
+    this.#pub?.plan.publish(planMessage(outcome, { ...ctx, latencyS: nsToSeconds(now - arrivalNs) }));
+    this.#pub?.path.publish(pathMessage(outcome, p.base_frame_id, inputPose));
+    this.#stats.plans++;
+    this.#apply({ kind: 'plan', timeNs: now });
+    this.#publishStatus(
+      `plan ${outcome.sequence}: ${outcome.actions.length} steps from the frame at ${outcome.inputStampNs} ns` +
+        `${inputPose ? '' : ' (no odometry pose)'}${untrained ? ' [UNTRAINED MODEL]' : ''}`,
+      outcome.sequence,
+      outcome,
+    );
+    this.#stuck.observePlan(outcome.inputStampNs, outcome.actions, outcome.stepDtS);
+    this.#checkStuck(outcome.inputStampNs);
+    if (p.publish_preview && !this.#preview && generation === this.#generation) {
+      this.#preview = this.#publishPreview(outcome).finally(() => (this.#preview = undefined));
+    }
+  }
+
+  /** The imagined future, decoded after the plan went out (off the critical path), as one tiled JPEG. */
+  async #publishPreview(plan: Plan): Promise<void> {
+    try {
+      const decoded = await this.#planner.decodePreview(plan.futureLatents, plan.futureDims);
+      const tiled = tileFutureFrames(decoded.rgb, decoded.dims, plan.futureDims[1], this.#options.previewColumns);
+      const data = await encodePreviewJpeg(tiled, this.#config.planner.preview_jpeg_quality);
+      if (this.#phase !== 'running') return;
+      this.#pub?.future.publish({
+        header: { stamp: nsToStamp(plan.inputStampNs), frame_id: this.#config.camera.frame_id },
+        format: 'jpeg',
+        data,
+      });
+      this.#stats.previews++;
+    } catch (err) {
+      this.#diagnose(`imagined-future preview failed: ${(err as Error).message}`);
+    }
+  }
+
+  #onOdometry(msg: Odometry): void {
+    const refused = this.#odometry.push(msg);
+    if (refused) {
+      this.#diagnose(`odometry on ${this.#config.controller.odom_topic} ignored: ${refused}`);
+      return;
+    }
+    if (this.#episode.state !== 'navigating') return;
+    const ground = groundPoseFromRos(msg.pose.pose);
+    if ('error' in ground) return;
+    const stampNs = stampToNs(msg.header.stamp);
+    this.#stuck.observeOdometry(stampNs, ground);
+    this.#checkStuck(stampNs);
+  }
+
+  #checkStuck(stampNs: TimeNs): void {
+    if (this.#episode.state !== 'navigating') return;
+    const verdict = this.#stuck.assess(stampNs);
+    if (verdict.stuck) this.#apply({ kind: 'stuck', timeNs: this.#t.clock.now(), detail: verdict.message });
+  }
+
+  #onInstruction(msg: StringMsg): void {
+    const text = typeof msg.data === 'string' ? msg.data.trim() : '';
+    if (!text) {
+      this.#diagnose(`empty instruction on ${this.#config.planner.instruction_topic} ignored`);
+      return;
+    }
+    if (text === this.#episode.instruction && this.#episode.state === 'navigating') return;
+    this.startEpisode(text);
+  }
+
+  #onCommand(msg: StringMsg): void {
+    const command = typeof msg.data === 'string' ? msg.data.trim().toLowerCase() : '';
+    if (command === 'start') this.startEpisode();
+    else if (command === 'stop' || command === 'cancel') this.cancel(`command "${command}"`);
+    else this.#diagnose(`unknown command ${JSON.stringify(msg.data)} on ${this.#config.planner.command_topic}; expected ${PLANNER_COMMANDS.join(', ')}`);
+  }
+
+  /** The controller's JSON status; its arrival latch ends our episode. */
+  #onController(msg: StringMsg): void {
+    let status: { stop_reason?: { kind?: string; episode_id?: string } | null; stop_message?: string | null };
+    try {
+      status = JSON.parse(msg.data) as typeof status;
+    } catch {
+      this.#diagnose(`controller status is not JSON: ${msg.data.slice(0, 80)}`);
+      return;
+    }
+    const reason = status?.stop_reason;
+    if (reason?.kind !== 'arrived' || typeof reason.episode_id !== 'string') return;
+    this.#apply({
+      kind: 'arrived',
+      timeNs: this.#t.clock.now(),
+      episodeId: reason.episode_id,
+      detail: `controller: ${status.stop_message ?? 'arrived'}`,
+    });
+  }
+
+  #apply(event: EpisodeEvent): void {
+    const step = episodeStep(this.#episode, event, { maxFailedPlans: this.#config.planner.max_failed_plans });
+    this.#episode = step.episode;
+    if (step.ignored) {
+      if (event.kind === 'start' || event.kind === 'cancel') this.#diagnose(`${event.kind}: ${step.ignored}`);
+      return;
+    }
+    if (!step.started && !step.ended) return;
+    this.#generation++;
+    this.#plan?.abort.abort();
+    this.#planPending = false;
+    this.#slot = undefined;
+    if (step.started) {
+      this.#camera.resetSampler();
+      this.#stuck.reset();
+      this.#needsReset = true;
+    }
+    const line = describeEpisode(this.#episode, event.timeNs);
+    const bad = ['stuck', 'failed'].includes(this.#episode.state);
+    if (bad) this.#t.log.warn(`planner: ${line}`);
+    else this.#t.log.info(`planner: ${line}`);
+    this.#publishStatus(line);
+    // The controller stops on cancelled/stuck/failed through the heartbeat: tell it now, not at the next tick.
+    this.#publishHeartbeat();
+  }
+
+  #publishHeartbeat(): void {
+    const now = this.#t.clock.now();
+    this.#pub?.heartbeat.publish({
+      stamp: nsToStamp(now),
+      sequence: ++this.#heartbeatSequence,
+      episode_state: this.#refusal ? 'failed' : this.#episode.state,
+      episode_id: this.#episode.id,
+      camera_age_s: this.#lastFrameNs === undefined ? -1 : nsToSeconds(now - this.#lastFrameNs),
+      planning: this.#plan !== undefined,
+    });
+  }
+
+  #publishStatus(message: string, planSequence = 0, plan?: Plan): void {
+    this.#pub?.status.publish(
+      statusMessage({
+        stampNs: plan?.inputStampNs ?? this.#t.clock.now(),
+        episode: this.#episode,
+        message,
+        planSequence,
+        ...(plan ? { timings: plan.timings } : {}),
+        historyChunks: plan?.historyChunks ?? this.#planner.history.size,
+        executionProvider: this.#planner.provider,
+        untrained: this.#planner.provenance.untrained,
+      }),
+    );
+  }
+
+  /** Logs every problem and publishes the first of each kind as a status (a bad camera would flood it). */
+  #diagnose(problem: string, frameProblem = false): void {
+    // Stamps, sizes and byte counts differ from frame to frame; the kind of problem does not.
+    const key = frameProblem ? problem.replace(/[\d.]+/g, '#') : problem;
+    if (this.#reported.has(key)) {
+      this.#t.log.debug(`planner: ${problem}`);
+      return;
+    }
+    this.#reported.add(key);
+    this.#t.log.warn(`planner: ${problem}`);
+    this.#publishStatus(problem);
+  }
+}

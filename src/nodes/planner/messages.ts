@@ -1,0 +1,107 @@
+import { compose, IDENTITY_POSE, type Pose2D } from '../../controller/se2';
+import type { Path, PlanMsg, PlannerStatusMsg, Pose, PoseStamped } from '../../messages/ros';
+import { nsToStamp, secondsToNs, type TimeNs } from '../../messages/time';
+import type { Plan, StageTimings } from '../../planner/plan';
+import type { Episode } from './episode';
+
+/** The odometry pose at a plan's input stamp, with the frame it is expressed in (the odometry frame). */
+export interface InputPose {
+  readonly pose: Pose;
+  readonly ground: Pose2D;
+  readonly frameId: string;
+}
+
+export interface PlanMessageContext {
+  readonly episode: Episode;
+  /** The robot's base frame (the plan's frame). */
+  readonly baseFrameId: string;
+  readonly inputPose: InputPose | undefined;
+  readonly latencyS: number;
+  readonly untrained: boolean;
+}
+
+const ZERO_POSE: Pose = { position: { x: 0, y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } };
+
+/** sparse_video_nav/Plan: stamped with the input frame, in the base frame at that instant. */
+export function planMessage(plan: Plan, ctx: PlanMessageContext): PlanMsg {
+  return {
+    header: { stamp: nsToStamp(plan.inputStampNs), frame_id: ctx.baseFrameId },
+    sequence: plan.sequence,
+    episode_id: ctx.episode.id,
+    instruction: plan.instruction,
+    step_dt_s: plan.stepDtS,
+    dx_m: Float32Array.from(plan.actions, (a) => a.dx_m),
+    dy_m: Float32Array.from(plan.actions, (a) => a.dy_m),
+    dtheta_rad: Float32Array.from(plan.actions, (a) => a.dtheta_rad),
+    has_input_pose: ctx.inputPose !== undefined,
+    input_pose: ctx.inputPose?.pose ?? ZERO_POSE,
+    latency_s: ctx.latencyS,
+    untrained_model: ctx.untrained,
+  };
+}
+
+/**
+ * nav_msgs/Path of the plan's waypoints (the start pose and one pose per action, each stamped with the instant
+ * it should be reached). In the odometry frame when the input pose is known, so the path stays put in Foxglove
+ * while the robot walks along it; otherwise in the base frame at the input stamp.
+ */
+export function pathMessage(plan: Plan, baseFrameId: string, inputPose: InputPose | undefined): Path {
+  const origin = inputPose?.ground ?? IDENTITY_POSE;
+  const frame_id = inputPose?.frameId ?? baseFrameId;
+  const z = inputPose?.pose.position.z ?? 0;
+  const stepNs = secondsToNs(plan.stepDtS);
+  const poses: PoseStamped[] = [];
+  let local: Pose2D = IDENTITY_POSE;
+  for (let k = 0; k <= plan.actions.length; k++) {
+    if (k > 0) {
+      const a = plan.actions[k - 1]!;
+      local = compose(local, { x_m: a.dx_m, y_m: a.dy_m, theta_rad: a.dtheta_rad });
+    }
+    const p = compose(origin, local);
+    poses.push({
+      header: { stamp: nsToStamp(plan.inputStampNs + BigInt(k) * stepNs), frame_id },
+      pose: poseFromGround(p, z),
+    });
+  }
+  return { header: { stamp: nsToStamp(plan.inputStampNs), frame_id }, poses };
+}
+
+export function poseFromGround(p: Pose2D, z = 0): Pose {
+  return {
+    position: { x: p.x_m, y: p.y_m, z },
+    orientation: { x: 0, y: 0, z: Math.sin(p.theta_rad / 2), w: Math.cos(p.theta_rad / 2) },
+  };
+}
+
+export interface StatusContext {
+  readonly stampNs: TimeNs;
+  readonly episode: Episode;
+  readonly message: string;
+  readonly planSequence: number;
+  readonly timings?: StageTimings;
+  readonly historyChunks: number;
+  readonly executionProvider: string;
+  readonly untrained: boolean;
+}
+
+/** sparse_video_nav/PlannerStatus: one per plan cycle (with stage latencies) and one per notable event. */
+export function statusMessage(ctx: StatusContext): PlannerStatusMsg {
+  const t = ctx.timings;
+  return {
+    header: { stamp: nsToStamp(ctx.stampNs), frame_id: '' },
+    plan_sequence: ctx.planSequence,
+    episode_id: ctx.episode.id,
+    episode_state: ctx.episode.state,
+    instruction: ctx.episode.instruction,
+    message: ctx.message,
+    encode_ms: t?.encodeMs ?? 0,
+    history_ms: t?.historyMs ?? 0,
+    text_ms: t?.textMs ?? 0,
+    dit_ms: t?.ditMs ?? 0,
+    action_ms: t?.actionMs ?? 0,
+    total_ms: t?.totalMs ?? 0,
+    history_chunks: ctx.historyChunks,
+    execution_provider: ctx.executionProvider,
+    untrained_model: ctx.untrained,
+  };
+}

@@ -1,0 +1,44 @@
+import { groundPoseFromRos } from '../../controller/se2';
+import type { Odometry } from '../../messages/ros';
+import { stampToNs, type TimeNs } from '../../messages/time';
+import type { InputPose } from './messages';
+
+/**
+ * Recent odometry by stamp, to find the robot's pose at a camera frame's stamp (the plan's input pose).
+ * Holds `spanNs` of history; odometry with non-finite numbers or a degenerate quaternion is refused.
+ */
+export class OdometryBuffer {
+  #samples: { stampNs: TimeNs; pose: InputPose }[] = [];
+
+  constructor(readonly spanNs: TimeNs) {}
+
+  /** Adds a message; returns why it was refused, or undefined. */
+  push(msg: Odometry): string | undefined {
+    const ground = groundPoseFromRos(msg.pose.pose);
+    if ('error' in ground) return ground.error;
+    const stampNs = stampToNs(msg.header.stamp);
+    const last = this.#samples[this.#samples.length - 1];
+    if (last && stampNs <= last.stampNs) return `stamp ${stampNs} ns is not after the previous ${last.stampNs} ns`;
+    this.#samples.push({ stampNs, pose: { pose: msg.pose.pose, ground, frameId: msg.header.frame_id } });
+    while (this.#samples.length > 1 && this.#samples[0]!.stampNs < stampNs - this.spanNs) this.#samples.shift();
+    return undefined;
+  }
+
+  /** The sample nearest `stampNs` if it lies within `maxOffsetNs` of it. */
+  nearest(stampNs: TimeNs, maxOffsetNs: TimeNs): InputPose | undefined {
+    let best: { stampNs: TimeNs; pose: InputPose } | undefined;
+    let bestOffset = 0n;
+    for (const s of this.#samples) {
+      const offset = s.stampNs > stampNs ? s.stampNs - stampNs : stampNs - s.stampNs;
+      if (!best || offset < bestOffset) {
+        best = s;
+        bestOffset = offset;
+      }
+    }
+    return best && bestOffset <= maxOffsetNs ? best.pose : undefined;
+  }
+
+  clear(): void {
+    this.#samples = [];
+  }
+}

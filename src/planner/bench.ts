@@ -1,0 +1,160 @@
+import { cpus, totalmem } from 'node:os';
+import type { ModelFrame } from './chunk-encoder';
+import type { ExecutionProvider } from './engine/types';
+import { Planner } from './planner';
+import type { StageTimings } from './plan';
+
+export interface BenchOptions {
+  modelDir: string;
+  providers: readonly ExecutionProvider[];
+  historyLengths: readonly number[];
+  runs: number;
+  instruction: string;
+  sampler?: 'pcm' | 'teacher';
+  log?: (line: string) => void;
+}
+
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  mean: number;
+}
+
+export interface BenchReport {
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string; platform: string };
+  model: { dir: string; preset: string; dtype: string; resolution: string; untrained: boolean };
+  providers: Record<string, string>;
+  loadMs: number;
+  warmupMs: number;
+  encodePerChunkMs: Percentiles;
+  previewDecodeMs?: Percentiles;
+  byHistory: {
+    history: number;
+    stages: Record<Exclude<keyof StageTimings, 'encodeMs' | 'totalMs' | 'textMs'>, Percentiles>;
+    /** Plan latency excluding the (cached) text encoder, plus one chunk's encode p50. */
+    totalMs: Percentiles;
+    plansPerSecond: number;
+  }[];
+  textEncodeMs: number;
+  peakRssBytes: number;
+  /** p50 at the longest history over p50 at the shortest: the history compressor keeps this near 1. */
+  historyLatencyRatio: number;
+}
+
+export function percentiles(samples: readonly number[]): Percentiles {
+  if (samples.length === 0) return { p50: NaN, p95: NaN, mean: NaN };
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+  return { p50: at(0.5), p95: at(0.95), mean: s.reduce((a, b) => a + b, 0) / s.length };
+}
+
+/** Warms up, then measures each stage of the plan cycle for several history lengths. */
+export async function runBenchmark(options: BenchOptions): Promise<BenchReport> {
+  const log = options.log ?? (() => undefined);
+  const capacity = Math.max(...options.historyLengths);
+  const loadStart = performance.now();
+  const { planner, report } = await Planner.load({
+    modelDir: options.modelDir,
+    providers: options.providers,
+    historyCapacity: capacity,
+    sampler: options.sampler ?? 'pcm',
+    guidanceScale: 5,
+    seed: 0,
+    preview: true,
+    log,
+  });
+  const loadMs = performance.now() - loadStart;
+  let peakRss = report.memory.rssBytes;
+  try {
+    const m = planner.manifest;
+    const { height, width } = m.resolution;
+    let stamp = 1n;
+    const frame = (): ModelFrame => {
+      stamp += 250_000_000n;
+      const data = new Float32Array(3 * height * width);
+      for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.001 + Number(stamp % 1000n)) * 0.5;
+      return { stampNs: stamp, data };
+    };
+
+    // Steady-state streaming encode: one chunk = 4 frames after the first.
+    await planner.resetEpisode();
+    await planner.addFrame(frame());
+    const encode: number[] = [];
+    for (let r = 0; r < options.runs; r++) {
+      const t = performance.now();
+      for (let f = 0; f < m.chunk_frames; f++) await planner.addFrame(frame());
+      encode.push(performance.now() - t);
+    }
+
+    const textStart = performance.now();
+    const first = await planner.plan(options.instruction);
+    const textEncodeMs = first.ok ? first.timings.textMs : performance.now() - textStart;
+
+    const byHistory: BenchReport['byHistory'] = [];
+    const chunkSize = m.latent.channels * m.latent.height * m.latent.width;
+    const previewSamples: number[] = [];
+    for (const h of options.historyLengths) {
+      await planner.resetEpisode();
+      for (let c = 0; c < h; c++) {
+        const data = new Float32Array(chunkSize);
+        for (let i = 0; i < chunkSize; i++) data[i] = Math.sin(i * 0.37 + c);
+        planner.history.push({ stampNs: BigInt(c + 1) * 1_000_000_000n, data });
+      }
+      const samples: StageTimings[] = [];
+      for (let r = 0; r < options.runs; r++) {
+        const outcome = await planner.plan(options.instruction);
+        if (!outcome.ok) throw new Error(`plan failed at history ${h}: ${outcome.reason}`);
+        samples.push(outcome.timings);
+        if (h === options.historyLengths[0]) {
+          const t = performance.now();
+          await planner.decodePreview(outcome.futureLatents, outcome.futureDims);
+          previewSamples.push(performance.now() - t);
+        }
+      }
+      const encodeP50 = percentiles(encode).p50;
+      const totals = samples.map((s) => s.historyMs + s.ditMs + s.actionMs + encodeP50);
+      const total = percentiles(totals);
+      byHistory.push({
+        history: h,
+        stages: {
+          historyMs: percentiles(samples.map((s) => s.historyMs)),
+          ditMs: percentiles(samples.map((s) => s.ditMs)),
+          actionMs: percentiles(samples.map((s) => s.actionMs)),
+        },
+        totalMs: total,
+        plansPerSecond: 1000 / total.mean,
+      });
+      log(`history ${h}: plan p50 ${total.p50.toFixed(1)} ms, p95 ${total.p95.toFixed(1)} ms`);
+      peakRss = Math.max(peakRss, (await planner.memory()).rssBytes);
+    }
+    const shortest = byHistory[0]!.totalMs.p50;
+    const longest = byHistory[byHistory.length - 1]!.totalMs.p50;
+    return {
+      machine: {
+        cpu: cpus()[0]?.model ?? 'unknown',
+        cores: cpus().length,
+        memoryGiB: Math.round(totalmem() / 1024 ** 3),
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+      },
+      model: {
+        dir: options.modelDir,
+        preset: planner.manifest.preset,
+        dtype: planner.manifest.dtype,
+        resolution: `${planner.manifest.resolution.height}x${planner.manifest.resolution.width}`,
+        untrained: planner.provenance.untrained,
+      },
+      providers: Object.fromEntries(report.networks.map((n) => [n.network, n.provider])),
+      loadMs,
+      warmupMs: report.warmup.totalMs,
+      encodePerChunkMs: percentiles(encode),
+      ...(previewSamples.length ? { previewDecodeMs: percentiles(previewSamples) } : {}),
+      byHistory,
+      textEncodeMs,
+      peakRssBytes: peakRss,
+      historyLatencyRatio: longest / shortest,
+    };
+  } finally {
+    await planner.close();
+  }
+}

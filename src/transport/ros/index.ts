@@ -1,0 +1,8 @@
+// rclnodejs-transport.ts is deliberately not exported here: it is loaded by loadRclnodejsTransport after the
+// environment check, never imported.
+export { checkRosEnvironment, RosEnvironmentError, systemProbe } from './environment';
+export type { EnvironmentProbe, RosEnvironment, RosEnvironmentOptions } from './environment';
+export { loadRclnodejsTransport } from './load';
+export type { LoadOptions, RclnodejsTransportOptions, RosTransport, RosTransportFactory } from './load';
+export { configToParameters, integerKeys, parametersToConfig } from './parameters';
+export type { ConfigParameter, ParameterKind } from './parameters';

@@ -1,0 +1,116 @@
+import { parseConfig } from '../../config/load';
+import { configSchema, type SvnavConfig } from '../../config/schema';
+
+/**
+ * The config tree as ROS 2 parameters and back. Nested keys become dotted names (`controller.max_vx_mps`), as a
+ * parameter file spells them; integers (the schema's `.int()` keys) are declared as INTEGER parameters, which
+ * rclnodejs holds as BigInt; every other number is a DOUBLE. Integer arrays are never produced (rclnodejs 2.2
+ * rejects them in parameter files); number arrays are DOUBLE arrays.
+ */
+
+export type ParameterKind =
+  'bool' | 'integer' | 'double' | 'string' | 'bool_array' | 'double_array' | 'string_array';
+
+export interface ConfigParameter {
+  readonly name: string;
+  readonly kind: ParameterKind;
+  /** In rclnodejs form: bigint for integers. */
+  readonly value: boolean | bigint | number | string | boolean[] | number[] | string[];
+}
+
+/** Parameters every rclnodejs node has that are not part of our config. */
+const ROS_OWN_PARAMETERS = [/^use_sim_time$/, /^start_type_description_service$/, /^qos_overrides\./];
+
+export function configToParameters(config: SvnavConfig): ConfigParameter[] {
+  const integers = integerKeys();
+  const out: ConfigParameter[] = [];
+  const walk = (node: Record<string, unknown>, prefix: string) => {
+    for (const [key, value] of Object.entries(node)) {
+      const name = prefix ? `${prefix}.${key}` : key;
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        walk(value as Record<string, unknown>, name);
+      } else {
+        const param = toParameter(name, value, integers.has(name));
+        if (param) out.push(param);
+      }
+    }
+  };
+  walk(config as unknown as Record<string, unknown>, '');
+  return out;
+}
+
+/**
+ * Parameters read back from a node (declared ones with their overrides applied, plus overrides that match no
+ * declared name, so a misspelt key in a parameter file is reported rather than ignored) → validated config.
+ */
+export function parametersToConfig(
+  parameters: ReadonlyArray<{ readonly name: string; readonly value: unknown }>,
+  source: string,
+): SvnavConfig {
+  const tree: Record<string, unknown> = {};
+  for (const { name, value } of parameters) {
+    if (ROS_OWN_PARAMETERS.some((re) => re.test(name))) continue;
+    const parts = name.split('.');
+    let node = tree;
+    for (const part of parts.slice(0, -1)) {
+      if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
+      node = node[part] as Record<string, unknown>;
+    }
+    node[parts[parts.length - 1]!] = fromRosValue(value);
+  }
+  return parseConfig(tree, source);
+}
+
+function toParameter(name: string, value: unknown, integer: boolean): ConfigParameter | undefined {
+  switch (typeof value) {
+    case 'boolean':
+      return { name, kind: 'bool', value };
+    case 'string':
+      return { name, kind: 'string', value };
+    case 'number':
+      return integer ? { name, kind: 'integer', value: BigInt(value) } : { name, kind: 'double', value };
+  }
+  if (Array.isArray(value) && value.length > 0) {
+    if (value.every((v) => typeof v === 'string')) return { name, kind: 'string_array', value: [...value] };
+    if (value.every((v) => typeof v === 'boolean')) return { name, kind: 'bool_array', value: [...value] };
+    if (value.every((v) => typeof v === 'number')) return { name, kind: 'double_array', value: [...value] };
+  }
+  // An empty array has no parameter type; its schema default applies.
+  return undefined;
+}
+
+function fromRosValue(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(fromRosValue);
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return Array.from(value as unknown as ArrayLike<number | bigint>, (v) => fromRosValue(v));
+  }
+  return value;
+}
+
+/** Dotted names of the schema's integer keys. */
+export function integerKeys(): Set<string> {
+  const out = new Set<string>();
+  const visit = (schema: unknown, prefix: string) => {
+    const s = unwrap(schema);
+    if (s.shape) {
+      for (const [key, child] of Object.entries(s.shape)) visit(child, prefix ? `${prefix}.${key}` : key);
+    } else if (s.isInt === true) {
+      out.add(prefix);
+    }
+  };
+  visit(configSchema, '');
+  return out;
+}
+
+interface SchemaNode {
+  shape?: Record<string, unknown>;
+  isInt?: boolean;
+  def?: { innerType?: unknown };
+}
+
+function unwrap(schema: unknown): SchemaNode {
+  let s = schema as SchemaNode;
+  for (let i = 0; i < 4 && s.def?.innerType; i++) s = s.def.innerType as SchemaNode;
+  return s;
+}

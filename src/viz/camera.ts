@@ -1,0 +1,213 @@
+/**
+ * Pinhole camera on the robot, for drawing ground-plane paths into the camera image.
+ *
+ * Frames: base_link is REP-103 (x forward, y left, z up) with the ground at z = 0 (the base_footprint
+ * convention; the demo bag and the Go2 odometry keep z = 0). The camera frame is the optical frame Foxglove
+ * and sensor_msgs/CameraInfo assume (x right, y down, z into the image). A positive mount pitch tilts the
+ * camera down (a positive rotation about base_link's y axis, REP-103). Lens distortion is ignored: the path
+ * is a guide for the eye, not a measurement.
+ */
+import type { CameraConfig } from '../config/schema';
+import type { Quaternion, Vector3 } from '../messages/ros';
+
+export interface PinholeIntrinsics {
+  readonly width_px: number;
+  readonly height_px: number;
+  readonly fx_px: number;
+  readonly fy_px: number;
+  readonly cx_px: number;
+  readonly cy_px: number;
+}
+
+/** Where the camera sits on base_link. */
+export interface CameraMount {
+  /** The camera's optical frame id (the frame_id of its images). */
+  readonly frameId: string;
+  /** Lens height above the ground. */
+  readonly height_m: number;
+  /** Downward tilt; 0 looks straight ahead. */
+  readonly pitch_rad: number;
+  /** Lens position ahead of base_link's origin. */
+  readonly forward_m: number;
+}
+
+/** The subset of sensor_msgs/CameraInfo the projection needs. */
+export interface CameraInfoLike {
+  readonly width: number;
+  readonly height: number;
+  readonly k: ArrayLike<number>;
+}
+
+export class CameraModelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CameraModelError';
+  }
+}
+
+/** Square pixels and the principal point at the image centre, from the horizontal field of view. */
+export function intrinsicsFromHfov(width_px: number, height_px: number, hfov_deg: number): PinholeIntrinsics {
+  checkSize(width_px, height_px);
+  if (!(hfov_deg > 0 && hfov_deg < 180)) {
+    throw new CameraModelError(`horizontal field of view must be in (0, 180) degrees, got ${hfov_deg}`);
+  }
+  const f = width_px / 2 / Math.tan((hfov_deg * Math.PI) / 360);
+  return { width_px, height_px, fx_px: f, fy_px: f, cx_px: width_px / 2, cy_px: height_px / 2 };
+}
+
+/** Intrinsics from CameraInfo's K = [fx 0 cx; 0 fy cy; 0 0 1]. */
+export function intrinsicsFromCameraInfo(info: CameraInfoLike): PinholeIntrinsics {
+  checkSize(info.width, info.height);
+  const k = Array.from(info.k);
+  if (k.length !== 9 || !k.every(Number.isFinite)) {
+    throw new CameraModelError(`CameraInfo k must be 9 finite numbers, got [${k.join(', ')}]`);
+  }
+  const [fx, , cx, , fy, cy] = k as [number, number, number, number, number, number];
+  if (!(fx > 0 && fy > 0)) throw new CameraModelError(`CameraInfo focal lengths must be > 0, got fx=${fx} fy=${fy}`);
+  return { width_px: info.width, height_px: info.height, fx_px: fx, fy_px: fy, cx_px: cx, cy_px: cy };
+}
+
+/** The mount from the camera configuration; the config has no forward offset, so it is passed separately. */
+export function cameraMountFromConfig(camera: CameraConfig, forward_m = 0): CameraMount {
+  return { frameId: camera.frame_id, height_m: camera.mount_height_m, pitch_rad: camera.mount_pitch_rad, forward_m };
+}
+
+function checkSize(width: number, height: number): void {
+  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
+    throw new CameraModelError(`image size must be positive integers, got ${width}×${height}`);
+  }
+}
+
+/** A point in the camera's optical frame. */
+export interface OpticalPoint {
+  readonly x: number;
+  readonly y: number;
+  readonly z: number;
+}
+
+/** Where base_link's point (x, y, z) is in the optical frame. */
+export function baseToOptical(mount: CameraMount, x_m: number, y_m: number, z_m = 0): OpticalPoint {
+  const dx = x_m - mount.forward_m;
+  const dy = y_m;
+  const dz = z_m - mount.height_m;
+  // Undo the pitch: the camera body frame is base_link rotated by +pitch about y.
+  const c = Math.cos(mount.pitch_rad);
+  const s = Math.sin(mount.pitch_rad);
+  const bx = c * dx - s * dz;
+  const bz = s * dx + c * dz;
+  return { x: -dy, y: -bz, z: bx };
+}
+
+/** Pixel of an optical point in front of the camera (top-left corner of the image is (0, 0)). */
+export function projectOptical(intrinsics: PinholeIntrinsics, p: OpticalPoint): { u: number; v: number } {
+  return { u: intrinsics.fx_px * (p.x / p.z) + intrinsics.cx_px, v: intrinsics.fy_px * (p.y / p.z) + intrinsics.cy_px };
+}
+
+/** One projected vertex: pixel, and the path parameter it came from (for colouring by time). */
+export interface ImagePoint {
+  readonly u: number;
+  readonly v: number;
+  readonly t: number;
+}
+
+/**
+ * Projects a ground polyline (base_link, z = 0) into the image. Parts behind the camera (closer than
+ * `near_m` along the optical axis) are dropped; a segment crossing that plane is cut where it crosses, so
+ * the visible part keeps its true direction. Each run of visible points becomes its own polyline.
+ */
+export function projectGroundPolyline(
+  points: readonly { x_m: number; y_m: number; t: number }[],
+  mount: CameraMount,
+  intrinsics: PinholeIntrinsics,
+  near_m = 0.05,
+): ImagePoint[][] {
+  const optical = points.map((p) => ({ ...baseToOptical(mount, p.x_m, p.y_m), t: p.t }));
+  const lines: ImagePoint[][] = [];
+  let current: ImagePoint[] = [];
+  const emit = (p: OpticalPoint & { t: number }): void => {
+    const { u, v } = projectOptical(intrinsics, p);
+    current.push({ u, v, t: p.t });
+  };
+  const crossing = (a: OpticalPoint & { t: number }, b: OpticalPoint & { t: number }) => {
+    const f = (near_m - a.z) / (b.z - a.z);
+    return { x: a.x + f * (b.x - a.x), y: a.y + f * (b.y - a.y), z: near_m, t: a.t + f * (b.t - a.t) };
+  };
+  for (let i = 0; i < optical.length; i++) {
+    const p = optical[i]!;
+    const prev = i > 0 ? optical[i - 1]! : undefined;
+    const visible = p.z >= near_m;
+    const prevVisible = prev !== undefined && prev.z >= near_m;
+    if (visible) {
+      if (prev && !prevVisible) emit(crossing(prev, p));
+      emit(p);
+    } else if (prev && prevVisible) {
+      emit(crossing(prev, p));
+      lines.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) lines.push(current);
+  return lines.filter((line) => line.length >= 1);
+}
+
+/** Rotation of the optical frame in base_link: the camera body frame pitched down, then x right, y down, z ahead. */
+export function mountRotation(pitch_rad: number): Quaternion {
+  // Optical → body: the optical axes x (right), y (down), z (ahead) are body −y, −z, +x.
+  const opticalToBody = quaternionFromMatrix([
+    [0, 0, 1],
+    [-1, 0, 0],
+    [0, -1, 0],
+  ]);
+  const pitch = { x: 0, y: Math.sin(pitch_rad / 2), z: 0, w: Math.cos(pitch_rad / 2) };
+  return multiplyQuaternions(pitch, opticalToBody);
+}
+
+export function mountTranslation(mount: CameraMount): Vector3 {
+  return { x: mount.forward_m, y: 0, z: mount.height_m };
+}
+
+export function multiplyQuaternions(a: Quaternion, b: Quaternion): Quaternion {
+  return {
+    w: a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z,
+    x: a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y,
+    y: a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x,
+    z: a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w,
+  };
+}
+
+/** Rotates v by the unit quaternion q. */
+export function rotateVector(q: Quaternion, v: Vector3): Vector3 {
+  const r = multiplyQuaternions(multiplyQuaternions(q, { x: v.x, y: v.y, z: v.z, w: 0 }), {
+    x: -q.x,
+    y: -q.y,
+    z: -q.z,
+    w: q.w,
+  });
+  return { x: r.x, y: r.y, z: r.z };
+}
+
+/** Unit quaternion of a proper rotation matrix (rows), with w ≥ 0. */
+export function quaternionFromMatrix(m: readonly (readonly number[])[]): Quaternion {
+  const [[m00, m01, m02], [m10, m11, m12], [m20, m21, m22]] = m as [
+    [number, number, number],
+    [number, number, number],
+    [number, number, number],
+  ];
+  const trace = m00 + m11 + m22;
+  let q: Quaternion;
+  // Branch on the largest diagonal term so the square root never sees a tiny or negative number.
+  if (trace > 0) {
+    const s = 2 * Math.sqrt(trace + 1);
+    q = { w: s / 4, x: (m21 - m12) / s, y: (m02 - m20) / s, z: (m10 - m01) / s };
+  } else if (m00 > m11 && m00 > m22) {
+    const s = 2 * Math.sqrt(1 + m00 - m11 - m22);
+    q = { w: (m21 - m12) / s, x: s / 4, y: (m01 + m10) / s, z: (m02 + m20) / s };
+  } else if (m11 > m22) {
+    const s = 2 * Math.sqrt(1 + m11 - m00 - m22);
+    q = { w: (m02 - m20) / s, x: (m01 + m10) / s, y: s / 4, z: (m12 + m21) / s };
+  } else {
+    const s = 2 * Math.sqrt(1 + m22 - m00 - m11);
+    q = { w: (m10 - m01) / s, x: (m02 + m20) / s, y: (m12 + m21) / s, z: s / 4 };
+  }
+  return q.w < 0 ? { x: -q.x, y: -q.y, z: -q.z, w: -q.w } : q;
+}

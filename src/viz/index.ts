@@ -1,0 +1,31 @@
+export { VIZ_TOPICS, VIZ_TOPIC_TYPES, FoxgloveTypes } from './topics';
+export type { VizTopic } from './topics';
+export {
+  CameraModelError,
+  baseToOptical,
+  cameraMountFromConfig,
+  intrinsicsFromCameraInfo,
+  intrinsicsFromHfov,
+  mountRotation,
+  mountTranslation,
+  projectGroundPolyline,
+  projectOptical,
+} from './camera';
+export type { CameraInfoLike, CameraMount, ImagePoint, OpticalPoint, PinholeIntrinsics } from './camera';
+export { pathDuration_s, planPathFromMsg, planPathFromPlan, samplePath } from './path';
+export type { PathSample, PlanPath, PlanPathOptions } from './path';
+export {
+  compressedImage,
+  frameTransforms,
+  pathImageAnnotations,
+  pathPosesInFrame,
+  pathSceneUpdate,
+  timeColor,
+  yawQuaternion,
+} from './foxglove';
+export type { AnnotationOptions, SceneOptions, TransformsInput } from './foxglove';
+export { framesFromPlanar, futureTilesImage, previewFrameIndex, tileFrames } from './future-tiles';
+export type { FutureTilesOptions, RgbFrame } from './future-tiles';
+export { FOXGLOVE_SUBPROTOCOLS, FoxgloveLiveServer, LiveServerError } from './live-server';
+export type { LiveServerOptions } from './live-server';
+export type * from './foxglove-msgs';
