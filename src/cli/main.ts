@@ -11,13 +11,18 @@ import { registerNodeCommand } from './commands/node';
 export function packageRoot(): string {
   for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
     const file = join(dir, 'package.json');
-    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'sparse-video-nav') return dir;
+    if (
+      existsSync(file) &&
+      (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'sparse-video-nav'
+    )
+      return dir;
   }
   throw new Error(`cannot find the sparse-video-nav package.json above ${__dirname}`);
 }
 
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
+    .version;
 }
 
 /** Builds the `svnav` program; each subcommand lives in its own module under commands/. */

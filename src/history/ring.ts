@@ -20,7 +20,8 @@ export class HistoryRing {
     readonly capacity: number,
     readonly chunkShape: readonly [number, number, number],
   ) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`history capacity must be ≥ 1, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`history capacity must be ≥ 1, got ${capacity}`);
     this.#slots = new Array<ChunkLatent | undefined>(capacity);
   }
 
@@ -39,11 +40,15 @@ export class HistoryRing {
 
   push(chunk: ChunkLatent): void {
     if (chunk.data.length !== this.chunkElements) {
-      throw new RangeError(`chunk latent has ${chunk.data.length} values, the history holds [${this.chunkShape.join(', ')}]`);
+      throw new RangeError(
+        `chunk latent has ${chunk.data.length} values, the history holds [${this.chunkShape.join(', ')}]`,
+      );
     }
     const newest = this.newest();
     if (newest && chunk.stampNs <= newest.stampNs) {
-      throw new RangeError(`chunk stamp ${chunk.stampNs} ns is not after the newest chunk's ${newest.stampNs} ns`);
+      throw new RangeError(
+        `chunk stamp ${chunk.stampNs} ns is not after the newest chunk's ${newest.stampNs} ns`,
+      );
     }
     this.#slots[this.#next] = { stampNs: chunk.stampNs, data: Float32Array.from(chunk.data) };
     this.#next = (this.#next + 1) % this.capacity;

@@ -21,6 +21,8 @@ export interface BuildModelOptions {
   weights?: readonly string[];
   /** A Hugging Face tokenizer.json (umT5's for real weights); the generated tiny vocabulary otherwise. */
   tokenizer?: string;
+  /** Attention kernels: fused MultiHeadAttention (default) or MatMul/Softmax (exact on every EP, more memory). */
+  attention?: 'fused' | 'unfused';
   /** Writes initializers to `<file>.data` beside each model; `auto` does so above 1 GiB of weights. */
   externalData?: 'auto' | 'always' | 'never';
   log?: (line: string) => void;
@@ -36,7 +38,12 @@ export async function buildModelDirectory(options: BuildModelOptions): Promise<M
   rmSync(tmpDir, { recursive: true, force: true });
   mkdirSync(tmpDir, { recursive: true });
   try {
-    const definitions = NETWORK_ORDER.map((key) => NETWORK_BUILDERS[key](options.preset, { floatType: options.floatType }));
+    const definitions = NETWORK_ORDER.map((key) =>
+      NETWORK_BUILDERS[key](options.preset, {
+        floatType: options.floatType,
+        attention: options.attention ?? 'fused',
+      }),
+    );
     const routed = routeWeightFiles(definitions, options.weights ?? []);
     const networks: Partial<Record<NetworkKey, NetworkEntry>> = {};
     for (const def of definitions) {
@@ -47,7 +54,8 @@ export async function buildModelDirectory(options: BuildModelOptions): Promise<M
       try {
         const bytes = def.graph.parameterCount * (options.floatType === 'float16' ? 2 : 4);
         const external =
-          options.externalData === 'always' || (options.externalData !== 'never' && bytes > EXTERNAL_DATA_AUTO_BYTES);
+          options.externalData === 'always' ||
+          (options.externalData !== 'never' && bytes > EXTERNAL_DATA_AUTO_BYTES);
         const started = Date.now();
         const written = writeModel(def.graph, join(tmpDir, `${def.key}.onnx`), weights.values, {
           externalData: external,
@@ -61,7 +69,9 @@ export async function buildModelDirectory(options: BuildModelOptions): Promise<M
         networks[def.key] = {
           file: `${def.key}.onnx`,
           sha256: written.modelSha256,
-          ...(written.dataPath ? { data_file: basename(written.dataPath), data_sha256: written.dataSha256! } : {}),
+          ...(written.dataPath
+            ? { data_file: basename(written.dataPath), data_sha256: written.dataSha256! }
+            : {}),
           dtype: options.floatType === 'float16' ? 'float16' : 'float32',
           description: def.description,
           inputs: def.graph.inputs.map(spec),
@@ -78,7 +88,11 @@ export async function buildModelDirectory(options: BuildModelOptions): Promise<M
     const tokenizerPath = join(tmpDir, 'tokenizer.json');
     if (options.tokenizer) copyFileSync(options.tokenizer, tokenizerPath);
     else writeTinyTokenizer(tokenizerPath, options.preset.text.vocab);
-    const manifest = manifestFor(options, networks as Record<NetworkKey, NetworkEntry>, sha256(readFileSync(tokenizerPath)));
+    const manifest = manifestFor(
+      options,
+      networks as Record<NetworkKey, NetworkEntry>,
+      sha256(readFileSync(tokenizerPath)),
+    );
     writeFileSync(join(tmpDir, 'model.json'), JSON.stringify(manifest, null, 2) + '\n');
     rmSync(outDir, { recursive: true, force: true });
     renameSync(tmpDir, outDir);
@@ -101,10 +115,17 @@ function manifestFor(
     created_by: 'sparse_video_nav svnav build-model',
     preset: p.name,
     dtype: options.floatType === 'float16' ? 'float16' : 'float32',
+    attention: options.attention ?? 'fused',
     resolution: { ...p.resolution },
     fps: p.fps,
     chunk_frames: p.chunkFrames,
-    latent: { channels: p.latentChannels, height: grid.height, width: grid.width, mean: [...WAN_LATENT_MEAN], std: [...WAN_LATENT_STD] },
+    latent: {
+      channels: p.latentChannels,
+      height: grid.height,
+      width: grid.width,
+      mean: [...WAN_LATENT_MEAN],
+      std: [...WAN_LATENT_STD],
+    },
     sparse_offsets: [...p.sparseOffsets],
     sampler: {
       shift: p.sampler.shift,
@@ -128,7 +149,9 @@ function manifestFor(
       tokenizer_sha256: tokenizerSha,
     },
     history: { tokens: p.history.videoformer.queries, dim: p.history.videoformer.hidden },
-    untrained: Object.values(networks).some((n) => n.provenance.kind === 'seeded' || n.provenance.seededParameters.length > 0),
+    untrained: Object.values(networks).some(
+      (n) => n.provenance.kind === 'seeded' || n.provenance.seededParameters.length > 0,
+    ),
     networks,
   };
 }
@@ -137,7 +160,10 @@ function manifestFor(
  * Assigns each checkpoint file to the network whose parameter names it carries (`key=FILE` names it directly).
  * A file that matches no network is an error naming the file and its first tensors.
  */
-export function routeWeightFiles(definitions: readonly NetworkDefinition[], files: readonly string[]): Map<NetworkKey, string[]> {
+export function routeWeightFiles(
+  definitions: readonly NetworkDefinition[],
+  files: readonly string[],
+): Map<NetworkKey, string[]> {
   const routed = new Map<NetworkKey, string[]>();
   const byKey = new Map(definitions.map((d) => [d.key, d]));
   for (const spec of files) {
@@ -185,7 +211,11 @@ export interface DryRunReport {
   resolution: { height: number; width: number };
   dtype: DType;
   networks: DryRunNetwork[];
-  parameters: { total: number; byNetwork: Record<string, number>; breakdown: Record<string, Record<string, number>> };
+  parameters: {
+    total: number;
+    byNetwork: Record<string, number>;
+    breakdown: Record<string, Record<string, number>>;
+  };
   /** FLOPs (2 × MAC) of one plan cycle on the critical path: encode, history, DiT × phases, action head × steps. */
   tflopsPerPlan: number;
   weightBytes: number;

@@ -60,7 +60,10 @@ export const manifestSchema = z
     created_by: z.string(),
     preset: z.enum(['full', 'tiny']),
     dtype: z.enum(['float32', 'float16']),
-    resolution: z.object({ height: z.number().int().positive(), width: z.number().int().positive() }).strict(),
+    attention: z.enum(['fused', 'unfused']),
+    resolution: z
+      .object({ height: z.number().int().positive(), width: z.number().int().positive() })
+      .strict(),
     fps: z.number().positive(),
     chunk_frames: z.number().int().positive(),
     latent: z
@@ -135,11 +138,19 @@ export function readManifest(dir: string): ModelManifest {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new ManifestError(dir, e.code === 'ENOENT' ? `no model.json (build one with \`svnav build-model\`)` : `model.json unreadable: ${e.message}`);
+    throw new ManifestError(
+      dir,
+      e.code === 'ENOENT'
+        ? `no model.json (build one with \`svnav build-model\`)`
+        : `model.json unreadable: ${e.message}`,
+    );
   }
   const format = (raw as { format?: unknown })?.format;
   if (format !== MANIFEST_FORMAT) {
-    throw new ManifestError(dir, `model.json has format ${JSON.stringify(format)}, this runtime reads ${MANIFEST_FORMAT}`);
+    throw new ManifestError(
+      dir,
+      `model.json has format ${JSON.stringify(format)}, this runtime reads ${MANIFEST_FORMAT}`,
+    );
   }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {

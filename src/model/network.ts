@@ -16,6 +16,8 @@ export type NetworkKey =
 export interface NetworkBuildOptions {
   /** Activations and weights: fp32, or fp16 for GPUs. */
   floatType: DType;
+  /** Attention as fused MultiHeadAttention (default) or MatMul/Softmax (see GraphOptions.attention). */
+  attention?: 'fused' | 'unfused';
 }
 
 /** A network described as a graph, ready to be counted, written and given weights. */

@@ -17,17 +17,42 @@ import type { Planner } from '../planner/planner';
 import type { Plan } from '../planner/plan';
 import { Qos, type Publisher, type QosProfile, type Transport } from '../transport/transport';
 import { CameraInput, type CameraSample } from './planner/camera-input';
-import { describeEpisode, episodeStep, INITIAL_EPISODE, type Episode, type EpisodeEvent } from './planner/episode';
-import { pathMessage, planMessage, statusMessage } from './planner/messages';
+import {
+  describeEpisode,
+  episodeStep,
+  INITIAL_EPISODE,
+  type Episode,
+  type EpisodeEvent,
+} from './planner/episode';
+import {
+  arrivalFromControllerStatus,
+  parseCommand,
+  PLANNER_COMMANDS,
+  untrainedVerdict,
+} from './planner/inputs';
+import {
+  createPublishers,
+  pathMessage,
+  planMessage,
+  statusMessage,
+  type PlannerPublishers,
+} from './planner/messages';
 import { OdometryBuffer } from './planner/odometry-buffer';
-import { encodePreviewJpeg, tileFutureFrames } from './planner/preview';
+import { previewMessage } from './planner/preview';
 import { StuckDetector } from './planner/stuck';
 import { groundPoseFromRos } from '../controller/se2';
 
 /** What the node needs of the planner runtime (the real `Planner` is what runs; tests use it too). */
 export type PlannerRuntime = Pick<
   Planner,
-  'addFrame' | 'plan' | 'resetEpisode' | 'decodePreview' | 'provenance' | 'resolution' | 'provider' | 'history'
+  | 'addFrame'
+  | 'plan'
+  | 'resetEpisode'
+  | 'decodePreview'
+  | 'provenance'
+  | 'resolution'
+  | 'provider'
+  | 'history'
 >;
 
 export interface PlannerNodeOptions {
@@ -48,9 +73,6 @@ export interface PlannerNodeStats {
   chunksSkipped: number;
   previews: number;
 }
-
-/** Commands on `planner.command_topic`. */
-export const PLANNER_COMMANDS = ['start', 'stop', 'cancel'] as const;
 
 /**
  * The planner node (SYSTEM.md §1): camera frames and an instruction in; plans, their path, the imagined future,
@@ -86,13 +108,7 @@ export class PlannerNode {
   /** Bumped whenever an episode starts or ends: work begun under an older generation is discarded. */
   #generation = 0;
   #subscriptions: Subscription[] = [];
-  #pub: {
-    plan: Publisher<PlanMsg>;
-    path: Publisher<Path>;
-    future: Publisher<CompressedImage>;
-    status: Publisher<PlannerStatusMsg>;
-    heartbeat: Publisher<PlannerHeartbeatMsg>;
-  } | undefined;
+  #pub: PlannerPublishers | undefined;
   #heartbeatSequence = 0;
   #lastFrameNs: TimeNs | undefined;
   #slot: SampledFrame<CameraSample> | undefined;
@@ -102,7 +118,12 @@ export class PlannerNode {
   #planPending = false;
   #preview: Promise<void> | undefined;
 
-  constructor(transport: Transport, config: SvnavConfig, planner: PlannerRuntime, options: PlannerNodeOptions = {}) {
+  constructor(
+    transport: Transport,
+    config: SvnavConfig,
+    planner: PlannerRuntime,
+    options: PlannerNodeOptions = {},
+  ) {
     this.#t = transport;
     this.#config = config;
     this.#planner = planner;
@@ -129,6 +150,11 @@ export class PlannerNode {
     return { ...this.#stats };
   }
 
+  /** A plan is in flight. */
+  get planning(): boolean {
+    return this.#plan !== undefined && !this.#plan.abort.signal.aborted;
+  }
+
   /** Why the node refuses to plan (an untrained model in robot mode), or undefined. */
   get refusal(): string | undefined {
     return this.#refusal;
@@ -139,42 +165,37 @@ export class PlannerNode {
     this.#phase = 'running';
     const { planner: p, camera, controller } = this.#config;
     const t = this.#t;
-    this.#pub = {
-      plan: t.createPublisher<PlanMsg>(p.plan_topic, RosTypes.Plan, Qos.commands),
-      path: t.createPublisher<Path>(p.path_topic, RosTypes.Path, Qos.commands),
-      future: t.createPublisher<CompressedImage>(p.future_topic, RosTypes.CompressedImage, Qos.sensorData),
-      status: t.createPublisher<PlannerStatusMsg>(p.status_topic, RosTypes.PlannerStatus, Qos.latched),
-      heartbeat: t.createPublisher<PlannerHeartbeatMsg>(p.heartbeat_topic, RosTypes.PlannerHeartbeat, Qos.commands),
-    };
+    this.#pub = createPublishers(t, p);
     this.#subscriptions.push(
       t.clock.interval(secondsToNs(1 / p.heartbeat_rate_hz)).subscribe(() => this.#publishHeartbeat()),
     );
 
-    const provenance = this.#planner.provenance;
-    const seeded = [
-      ...provenance.seededNetworks,
-      ...provenance.partiallySeeded.map((s) => `${s.network} (${s.parameters} seeded parameters)`),
-    ].join(', ');
-    if (provenance.untrained && !this.#config.model.allow_untrained) {
-      this.#refusal =
-        `REFUSING TO PLAN: model ${this.#config.model.dir} is untrained (seeded weights in ${seeded}); ` +
-        'a robot must not move on random networks. Load trained weights, or set model.allow_untrained for tests.';
-      t.log.error(`planner: ${this.#refusal}`);
-      this.#publishStatus(this.#refusal);
+    const verdict = untrainedVerdict(
+      this.#planner.provenance,
+      this.#config.model.dir,
+      this.#config.model.allow_untrained,
+    );
+    if (verdict && 'refusal' in verdict) {
+      this.#refusal = verdict.refusal;
+      t.log.error(`planner: ${verdict.refusal}`);
+      this.#publishStatus(verdict.refusal);
       this.#publishHeartbeat();
       return;
     }
-    if (provenance.untrained) {
-      t.log.warn(
-        `planner: WARNING: model ${this.#config.model.dir} is UNTRAINED (seeded weights in ${seeded}); ` +
-          'model.allow_untrained is set, every plan is flagged untrained_model and is meaningless',
-      );
-    }
-    this.#listen<Image | CompressedImage>(camera.topic, camera.type, Qos.sensorData, (m) => this.#onCamera(m));
-    this.#listen<Odometry>(controller.odom_topic, RosTypes.Odometry, Qos.sensorData, (m) => this.#onOdometry(m));
-    this.#listen<StringMsg>(p.instruction_topic, RosTypes.String, Qos.commands, (m) => this.#onInstruction(m));
+    if (verdict) t.log.warn(`planner: ${verdict.warning}`);
+    this.#listen<Image | CompressedImage>(camera.topic, camera.type, Qos.sensorData, (m) =>
+      this.#onCamera(m),
+    );
+    this.#listen<Odometry>(controller.odom_topic, RosTypes.Odometry, Qos.sensorData, (m) =>
+      this.#onOdometry(m),
+    );
+    this.#listen<StringMsg>(p.instruction_topic, RosTypes.String, Qos.commands, (m) =>
+      this.#onInstruction(m),
+    );
     this.#listen<StringMsg>(p.command_topic, RosTypes.String, Qos.commands, (m) => this.#onCommand(m));
-    this.#listen<StringMsg>(controller.status_topic, RosTypes.String, Qos.latched, (m) => this.#onController(m));
+    this.#listen<StringMsg>(controller.status_topic, RosTypes.String, Qos.latched, (m) =>
+      this.#onController(m),
+    );
     t.log.info(
       `planner: ${camera.topic} (${camera.type}) → ${p.plan_topic} at model ${this.#planner.resolution.height}×` +
         `${this.#planner.resolution.width}, 4 FPS, on ${this.#planner.provider}`,
@@ -242,7 +263,8 @@ export class PlannerNode {
             this.#t.log.error(`planner: ${topic}: ${(err as Error).message}`);
           }
         },
-        error: (err: unknown) => this.#t.log.error(`planner: subscription to ${topic} failed: ${String(err)}`),
+        error: (err: unknown) =>
+          this.#t.log.error(`planner: subscription to ${topic} failed: ${String(err)}`),
       }),
     );
   }
@@ -279,7 +301,9 @@ export class PlannerNode {
       if (this.#needsReset) {
         this.#needsReset = false;
         await this.#plan?.promise;
-        await this.#planner.resetEpisode().catch((err: Error) => this.#diagnose(`history reset failed: ${err.message}`));
+        await this.#planner
+          .resetEpisode()
+          .catch((err: Error) => this.#diagnose(`history reset failed: ${err.message}`));
       }
       const generation = this.#generation;
       let data: Float32Array;
@@ -338,7 +362,10 @@ export class PlannerNode {
     if (!outcome.ok) {
       this.#stats.noPlans++;
       this.#stuck.observeNoPlan();
-      this.#publishStatus(`no plan ${outcome.sequence}: ${outcome.kind}: ${outcome.reason}`, outcome.sequence);
+      this.#publishStatus(
+        `no plan ${outcome.sequence}: ${outcome.kind}: ${outcome.reason}`,
+        outcome.sequence,
+      );
       this.#apply({ kind: 'no_plan', timeNs: now, noPlan: outcome });
       return;
     }
@@ -367,15 +394,13 @@ export class PlannerNode {
   /** The imagined future, decoded after the plan went out (off the critical path), as one tiled JPEG. */
   async #publishPreview(plan: Plan): Promise<void> {
     try {
-      const decoded = await this.#planner.decodePreview(plan.futureLatents, plan.futureDims);
-      const tiled = tileFutureFrames(decoded.rgb, decoded.dims, plan.futureDims[1], this.#options.previewColumns);
-      const data = await encodePreviewJpeg(tiled, this.#config.planner.preview_jpeg_quality);
-      if (this.#phase !== 'running') return;
-      this.#pub?.future.publish({
-        header: { stamp: nsToStamp(plan.inputStampNs), frame_id: this.#config.camera.frame_id },
-        format: 'jpeg',
-        data,
+      const message = await previewMessage(this.#planner, plan, {
+        frameId: this.#config.camera.frame_id,
+        jpegQuality: this.#config.planner.preview_jpeg_quality,
+        ...(this.#options.previewColumns ? { columns: this.#options.previewColumns } : {}),
       });
+      if (this.#phase !== 'running') return;
+      this.#pub?.future.publish(message);
       this.#stats.previews++;
     } catch (err) {
       this.#diagnose(`imagined-future preview failed: ${(err as Error).message}`);
@@ -413,29 +438,26 @@ export class PlannerNode {
   }
 
   #onCommand(msg: StringMsg): void {
-    const command = typeof msg.data === 'string' ? msg.data.trim().toLowerCase() : '';
+    const command = parseCommand(msg.data);
     if (command === 'start') this.startEpisode();
-    else if (command === 'stop' || command === 'cancel') this.cancel(`command "${command}"`);
-    else this.#diagnose(`unknown command ${JSON.stringify(msg.data)} on ${this.#config.planner.command_topic}; expected ${PLANNER_COMMANDS.join(', ')}`);
+    else if (command) this.cancel(`command "${command}"`);
+    else {
+      const topic = this.#config.planner.command_topic;
+      this.#diagnose(
+        `unknown command ${JSON.stringify(msg.data)} on ${topic}; expected ${PLANNER_COMMANDS.join(', ')}`,
+      );
+    }
   }
 
   /** The controller's JSON status; its arrival latch ends our episode. */
   #onController(msg: StringMsg): void {
-    let status: { stop_reason?: { kind?: string; episode_id?: string } | null; stop_message?: string | null };
-    try {
-      status = JSON.parse(msg.data) as typeof status;
-    } catch {
-      this.#diagnose(`controller status is not JSON: ${msg.data.slice(0, 80)}`);
+    const arrival = arrivalFromControllerStatus(msg.data);
+    if (!arrival) return;
+    if ('error' in arrival) {
+      this.#diagnose(arrival.error);
       return;
     }
-    const reason = status?.stop_reason;
-    if (reason?.kind !== 'arrived' || typeof reason.episode_id !== 'string') return;
-    this.#apply({
-      kind: 'arrived',
-      timeNs: this.#t.clock.now(),
-      episodeId: reason.episode_id,
-      detail: `controller: ${status.stop_message ?? 'arrived'}`,
-    });
+    this.#apply({ kind: 'arrived', timeNs: this.#t.clock.now(), ...arrival });
   }
 
   #apply(event: EpisodeEvent): void {
@@ -472,7 +494,7 @@ export class PlannerNode {
       episode_state: this.#refusal ? 'failed' : this.#episode.state,
       episode_id: this.#episode.id,
       camera_age_s: this.#lastFrameNs === undefined ? -1 : nsToSeconds(now - this.#lastFrameNs),
-      planning: this.#plan !== undefined,
+      planning: this.planning,
     });
   }
 

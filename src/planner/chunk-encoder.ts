@@ -29,7 +29,8 @@ export class ChunkEncoder {
 
   constructor(manifest: ModelManifest, engine: InferenceEngine) {
     const entry = manifest.networks.vae_encoder;
-    const meta = entry?.metadata as { caches?: CacheSlot[]; frames_per_call?: { steady?: number } } | undefined;
+    const meta = entry?.metadata as
+      { caches?: CacheSlot[]; frames_per_call?: { steady?: number } } | undefined;
     if (!meta?.caches) throw new Error('vae_encoder in model.json lacks streaming metadata (caches)');
     this.#engine = engine;
     this.#caches = meta.caches;
@@ -47,7 +48,9 @@ export class ChunkEncoder {
   async push(frame: ModelFrame): Promise<Float32Array | undefined> {
     const expected = 3 * this.#height * this.#width;
     if (frame.data.length !== expected) {
-      throw new RangeError(`frame at ${frame.stampNs} ns has ${frame.data.length} values, the encoder needs 3×${this.#height}×${this.#width}`);
+      throw new RangeError(
+        `frame at ${frame.stampNs} ns has ${frame.data.length} values, the encoder needs 3×${this.#height}×${this.#width}`,
+      );
     }
     this.#pending.push(frame);
     const needed = this.#started ? this.#steadyFrames : 1;
@@ -55,7 +58,11 @@ export class ChunkEncoder {
     const frames = this.#pending.splice(0, needed);
     const first = !this.#started;
     const feeds: Record<string, Feed> = {
-      frames: { dtype: 'float32', dims: [1, 3, frames.length, this.#height, this.#width], data: stackFrames(frames, this.#height * this.#width) },
+      frames: {
+        dtype: 'float32',
+        dims: [1, 3, frames.length, this.#height, this.#width],
+        data: stackFrames(frames, this.#height * this.#width),
+      },
       first_chunk: { dtype: 'int64', dims: [1], data: BigInt64Array.from([first ? 1n : 0n]) },
     };
     const keep: Record<string, string> = {};

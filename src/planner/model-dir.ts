@@ -34,23 +34,32 @@ export interface ProvenanceSummary {
  * content hash matches the manifest (a half-copied or edited model is refused), and that it fits what the caller
  * expects. One error lists every problem found.
  */
-export async function openModelDirectory(dir: string, expect: ModelExpectations = {}): Promise<ModelManifest> {
+export async function openModelDirectory(
+  dir: string,
+  expect: ModelExpectations = {},
+): Promise<ModelManifest> {
   const manifest = readManifest(dir);
   const problems: string[] = [];
   for (const key of REQUIRED_NETWORKS) {
     if (!manifest.networks[key]) problems.push(`network ${key} is missing from model.json`);
   }
-  if (expect.preset && manifest.preset !== expect.preset) problems.push(`preset is ${manifest.preset}, expected ${expect.preset}`);
-  if (expect.dtype && manifest.dtype !== expect.dtype) problems.push(`dtype is ${manifest.dtype}, expected ${expect.dtype}`);
+  if (expect.preset && manifest.preset !== expect.preset)
+    problems.push(`preset is ${manifest.preset}, expected ${expect.preset}`);
+  if (expect.dtype && manifest.dtype !== expect.dtype)
+    problems.push(`dtype is ${manifest.dtype}, expected ${expect.dtype}`);
   if (
     expect.resolution &&
-    (manifest.resolution.height !== expect.resolution.height || manifest.resolution.width !== expect.resolution.width)
+    (manifest.resolution.height !== expect.resolution.height ||
+      manifest.resolution.width !== expect.resolution.width)
   ) {
     problems.push(
       `resolution is ${manifest.resolution.height}×${manifest.resolution.width}, expected ${expect.resolution.height}×${expect.resolution.width}`,
     );
   }
-  if (manifest.sparse_offsets.length === 0 || manifest.sampler.pcm_sigmas.length !== manifest.sampler.pcm_phases + 1) {
+  if (
+    manifest.sparse_offsets.length === 0 ||
+    manifest.sampler.pcm_sigmas.length !== manifest.sampler.pcm_phases + 1
+  ) {
     problems.push('sampler settings are inconsistent (pcm_sigmas must have pcm_phases + 1 entries)');
   }
   const checks: Promise<void>[] = [];
@@ -62,7 +71,10 @@ export async function openModelDirectory(dir: string, expect: ModelExpectations 
     }
     checks.push(
       sha256File(path).then((actual) => {
-        if (actual !== sha) problems.push(`${what}: ${file} has sha256 ${actual.slice(0, 12)}…, model.json says ${sha.slice(0, 12)}…`);
+        if (actual !== sha)
+          problems.push(
+            `${what}: ${file} has sha256 ${actual.slice(0, 12)}…, model.json says ${sha.slice(0, 12)}…`,
+          );
       }),
     );
   };
@@ -79,12 +91,19 @@ export async function openModelDirectory(dir: string, expect: ModelExpectations 
 export function summariseProvenance(manifest: ModelManifest): ProvenanceSummary {
   const seededNetworks: NetworkKey[] = [];
   const partiallySeeded: { network: NetworkKey; parameters: number }[] = [];
-  for (const [key, entry] of Object.entries(manifest.networks) as [NetworkKey, ModelManifest['networks'][NetworkKey]][]) {
+  for (const [key, entry] of Object.entries(manifest.networks) as [
+    NetworkKey,
+    ModelManifest['networks'][NetworkKey],
+  ][]) {
     if (!entry) continue;
     if (entry.provenance.kind === 'seeded') seededNetworks.push(key);
     else if (entry.provenance.seededParameters.length) {
       partiallySeeded.push({ network: key, parameters: entry.provenance.seededParameters.length });
     }
   }
-  return { untrained: seededNetworks.length > 0 || partiallySeeded.length > 0, seededNetworks, partiallySeeded };
+  return {
+    untrained: seededNetworks.length > 0 || partiallySeeded.length > 0,
+    seededNetworks,
+    partiallySeeded,
+  };
 }

@@ -9,7 +9,13 @@ import { HistoryRing } from '../history/ring';
 import { ChunkEncoder, type ModelFrame } from './chunk-encoder';
 import type { ExecutionProvider, InferenceEngine, NetworkLoadReport, TensorData } from './engine/types';
 import { WorkerInferenceEngine } from './engine/worker-engine';
-import { openModelDirectory, PREVIEW_NETWORKS, REQUIRED_NETWORKS, summariseProvenance, type ProvenanceSummary } from './model-dir';
+import {
+  openModelDirectory,
+  PREVIEW_NETWORKS,
+  REQUIRED_NETWORKS,
+  summariseProvenance,
+  type ProvenanceSummary,
+} from './model-dir';
 import { allFinite, gaussianNoise } from './noise';
 import type { Action, NoPlan, Plan, PlanOutcome, StageTimings } from './plan';
 
@@ -68,7 +74,11 @@ export class Planner {
     this.provenance = summariseProvenance(manifest);
     this.#engine = engine;
     this.#options = options;
-    this.history = new HistoryRing(options.historyCapacity, [manifest.latent.channels, manifest.latent.height, manifest.latent.width]);
+    this.history = new HistoryRing(options.historyCapacity, [
+      manifest.latent.channels,
+      manifest.latent.height,
+      manifest.latent.width,
+    ]);
     this.#tokenizer = InstructionTokenizer.load(join(options.modelDir, manifest.text.tokenizer), {
       vocab: manifest.text.vocab,
       maxTokens: manifest.text.max_tokens,
@@ -86,15 +96,23 @@ export class Planner {
     const engine = options.engine ?? new WorkerInferenceEngine();
     try {
       const networks: NetworkKey[] = [...REQUIRED_NETWORKS, ...(options.preview ? PREVIEW_NETWORKS : [])];
-      const reports = await engine.load({ modelDir: options.modelDir, providers: options.providers, networks });
+      const reports = await engine.load({
+        modelDir: options.modelDir,
+        providers: options.providers,
+        networks,
+      });
       for (const r of reports) {
         const fell = r.fallbacks.map((f) => `${f.provider} failed: ${f.error}`).join('; ');
-        log(`${r.network} runs on ${r.provider} (loaded in ${r.loadMs.toFixed(0)} ms${fell ? `; ${fell}` : ''})`);
+        log(
+          `${r.network} runs on ${r.provider} (loaded in ${r.loadMs.toFixed(0)} ms${fell ? `; ${fell}` : ''})`,
+        );
       }
       const planner = new Planner(manifest, engine, options);
       planner.#providers = reports;
       if (planner.provenance.untrained) {
-        log(`model ${options.modelDir} is UNTRAINED: seeded weights in ${planner.provenance.seededNetworks.join(', ') || 'some parameters'}`);
+        log(
+          `model ${options.modelDir} is UNTRAINED: seeded weights in ${planner.provenance.seededNetworks.join(', ') || 'some parameters'}`,
+        );
       }
       const warmup = await planner.#warmUp();
       if (!warmup.ok) throw new PlannerError(`warm-up plan failed: ${warmup.reason}`);
@@ -132,15 +150,21 @@ export class Planner {
     const latent = await this.#encoder.push(frame);
     if (!latent) return false;
     if (!allFinite(latent)) {
-      throw new PlannerError(`VAE encoder produced non-finite values for the chunk ending at ${frame.stampNs} ns`);
+      throw new PlannerError(
+        `VAE encoder produced non-finite values for the chunk ending at ${frame.stampNs} ns`,
+      );
     }
     this.history.push({ stampNs: frame.stampNs, data: latent });
     this.#lastEncodeMs = performance.now() - started;
     return true;
   }
 
-  /** Forgets history and the encoder's causal caches: a new episode sees only its own frames. */
+  /**
+   * Forgets history and the encoder's causal caches: a new episode sees only its own frames. Plan numbering (and
+   * with it the seeded noise) restarts, so an episode replayed with the same frames gives the same plans.
+   */
   async resetEpisode(): Promise<void> {
+    this.#sequence = 0;
     this.history.clear();
     await this.#encoder.reset();
   }
@@ -149,8 +173,18 @@ export class Planner {
   async plan(instruction: string, options: { signal?: AbortSignal } = {}): Promise<PlanOutcome> {
     const sequence = ++this.#sequence;
     const newest = this.history.newest();
-    const noPlan = (kind: NoPlan['kind'], reason: string): NoPlan => ({ ok: false, sequence, inputStampNs: newest?.stampNs, kind, reason });
-    if (!newest) return noPlan('no_frames', 'no chunk has been encoded yet (the first plan needs one frame at the model rate)');
+    const noPlan = (kind: NoPlan['kind'], reason: string): NoPlan => ({
+      ok: false,
+      sequence,
+      inputStampNs: newest?.stampNs,
+      kind,
+      reason,
+    });
+    if (!newest)
+      return noPlan(
+        'no_frames',
+        'no chunk has been encoded yet (the first plan needs one frame at the model rate)',
+      );
     const text = instruction.trim();
     if (!text) return noPlan('invalid_instruction', 'the instruction is empty');
     const check = () => {
@@ -197,7 +231,10 @@ export class Planner {
       const { channels, height, width } = m.latent;
       const horizon = m.sparse_offsets.length;
       const xDims = [1, channels, horizon, height, width];
-      const sigmas = this.#options.sampler === 'pcm' ? m.sampler.pcm_sigmas : teacherSigmas(m.sampler.shift, m.sampler.teacher_steps);
+      const sigmas =
+        this.#options.sampler === 'pcm'
+          ? m.sampler.pcm_sigmas
+          : teacherSigmas(m.sampler.shift, m.sampler.teacher_steps);
       const noise = gaussianNoise(channels * horizon * height * width, this.#options.seed, sequence, 'video');
       const offsets = BigInt64Array.from([0, ...m.sparse_offsets].map((o) => BigInt(o)));
       const guidance = this.#options.sampler === 'teacher' ? this.#options.guidanceScale : 1;
@@ -232,7 +269,11 @@ export class Planner {
       refs.push('plan/video_tokens', 'plan/text_tokens', 'plan/a');
       const { horizon: steps, action_dim: actionDim } = m.action;
       const schedule = ddimSchedule(
-        { trainSteps: m.action.ddim.train_steps, steps: m.action.ddim.steps, betaSchedule: 'squaredcos_cap_v2' },
+        {
+          trainSteps: m.action.ddim.train_steps,
+          steps: m.action.ddim.steps,
+          betaSchedule: 'squaredcos_cap_v2',
+        },
         this.#options.ddimSteps ?? m.action.ddim.steps,
       );
       const actionNoise = gaussianNoise(steps * actionDim, this.#options.seed, sequence, 'actions');
@@ -244,7 +285,10 @@ export class Planner {
         const out = await this.#engine.run({
           network: 'action_step',
           feeds: {
-            actions: i === 0 ? { dtype: 'float32', dims: [1, steps, actionDim], data: actionNoise } : { ref: 'plan/a' },
+            actions:
+              i === 0
+                ? { dtype: 'float32', dims: [1, steps, actionDim], data: actionNoise }
+                : { ref: 'plan/a' },
             timestep: f32([s.timestep]),
             alpha_bar: f32([s.alphaBar]),
             alpha_bar_prev: f32([s.alphaBarPrev]),
@@ -259,7 +303,8 @@ export class Planner {
       const future = await this.#fetch('plan/x');
       const actionMs = performance.now() - tAction;
 
-      if (!normalised || !allFinite(normalised)) return noPlan('non_finite', 'the action head produced non-finite actions');
+      if (!normalised || !allFinite(normalised))
+        return noPlan('non_finite', 'the action head produced non-finite actions');
       if (!allFinite(future)) return noPlan('non_finite', 'the video DiT produced a non-finite future');
       const actions: Action[] = [];
       for (let k = 0; k < steps; k++) {
@@ -304,8 +349,11 @@ export class Planner {
    * ([N, 3, H, W] in [0, 1]: the last frame each latent decodes to). Call it after the plan has been handed to the
    * controller: it shares the inference queue and must not delay a trajectory.
    */
-  async decodePreview(latents: Float32Array, dims: readonly [number, number, number, number]): Promise<{ rgb: Float32Array; dims: readonly [number, number, number, number] }> {
-    const [, n, , ] = dims;
+  async decodePreview(
+    latents: Float32Array,
+    dims: readonly [number, number, number, number],
+  ): Promise<{ rgb: Float32Array; dims: readonly [number, number, number, number] }> {
+    const [, n, ,] = dims;
     const out = await this.#engine.run({
       network: 'preview_decoder',
       feeds: { latent: { dtype: 'float32', dims: [1, ...dims], data: latents } },
@@ -318,7 +366,11 @@ export class Planner {
     for (let i = 0; i < n; i++) {
       // The decoder upsamples time 4× after the first latent: latent i ends at frame 4i.
       const f = Math.min(t - 1, 4 * i);
-      for (let ch = 0; ch < c; ch++) rgb.set((frames.data as Float32Array).subarray((ch * t + f) * plane, (ch * t + f + 1) * plane), (i * c + ch) * plane);
+      for (let ch = 0; ch < c; ch++)
+        rgb.set(
+          (frames.data as Float32Array).subarray((ch * t + f) * plane, (ch * t + f + 1) * plane),
+          (i * c + ch) * plane,
+        );
     }
     return { rgb, dims: [n, c, h, w] };
   }
@@ -339,13 +391,18 @@ export class Planner {
       network: 'text_encoder',
       feeds: {
         input_ids: { dtype: 'int64', dims: [1, encoded.inputIds.length], data: encoded.inputIds },
-        attention_mask: { dtype: 'int64', dims: [1, encoded.attentionMask.length], data: encoded.attentionMask },
+        attention_mask: {
+          dtype: 'int64',
+          dims: [1, encoded.attentionMask.length],
+          data: encoded.attentionMask,
+        },
       },
       keep: { text_embeddings: ref },
       fetch: ['text_embeddings'],
     });
     const data = out.outputs.text_embeddings!;
-    if (!allFinite(data.data as Float32Array)) throw new PlannerError('the text encoder produced non-finite embeddings');
+    if (!allFinite(data.data as Float32Array))
+      throw new PlannerError('the text encoder produced non-finite embeddings');
     const entry = { ref, data };
     this.#textCache.set(text, entry);
     return entry;
@@ -366,8 +423,9 @@ export class Planner {
     for (let i = 0; i < 5; i++) await this.addFrame(frame(i));
     const outcome = await this.plan('warm up: walk forward');
     await this.resetEpisode();
-    this.#sequence = 0;
-    return outcome.ok ? { ok: true, totalMs: performance.now() - started } : { ok: false, totalMs: performance.now() - started, reason: outcome.reason };
+    return outcome.ok
+      ? { ok: true, totalMs: performance.now() - started }
+      : { ok: false, totalMs: performance.now() - started, reason: outcome.reason };
   }
 }
 

@@ -28,4 +28,5 @@ export { framesFromPlanar, futureTilesImage, previewFrameIndex, tileFrames } fro
 export type { FutureTilesOptions, RgbFrame } from './future-tiles';
 export { FOXGLOVE_SUBPROTOCOLS, FoxgloveLiveServer, LiveServerError } from './live-server';
 export type { LiveServerOptions } from './live-server';
+export { LineType, PointsAnnotationType } from './foxglove-msgs';
 export type * from './foxglove-msgs';

@@ -1,14 +1,20 @@
 import { strict as assert } from 'node:assert';
 import { HistoryRing } from '../../src/history/ring';
 
-const chunk = (stampNs: bigint, value: number) => ({ stampNs, data: new Float32Array(2 * 1 * 3).fill(value) });
+const chunk = (stampNs: bigint, value: number) => ({
+  stampNs,
+  data: new Float32Array(2 * 1 * 3).fill(value),
+});
 
 describe('compressed observation history', () => {
   it('never holds more chunks than its capacity and drops the oldest first', () => {
     const ring = new HistoryRing(3, [2, 1, 3]);
     for (let i = 1; i <= 5; i++) ring.push(chunk(BigInt(i), i));
     assert.equal(ring.size, 3);
-    assert.deepEqual(ring.chunks().map((c) => c.stampNs), [3n, 4n, 5n]);
+    assert.deepEqual(
+      ring.chunks().map((c) => c.stampNs),
+      [3n, 4n, 5n],
+    );
     assert.equal(ring.newest()!.data[0], 5);
     assert.equal(ring.capacityBytes, 3 * 6 * 4);
   });
@@ -33,7 +39,10 @@ describe('compressed observation history', () => {
 
   it('rejects a chunk of the wrong size or a stamp that goes back', () => {
     const ring = new HistoryRing(2, [2, 1, 3]);
-    assert.throws(() => ring.push({ stampNs: 1n, data: new Float32Array(5) }), /has 5 values, the history holds \[2, 1, 3\]/);
+    assert.throws(
+      () => ring.push({ stampNs: 1n, data: new Float32Array(5) }),
+      /has 5 values, the history holds \[2, 1, 3\]/,
+    );
     ring.push(chunk(5n, 0));
     assert.throws(() => ring.push(chunk(5n, 0)), /not after the newest/);
     assert.throws(() => new HistoryRing(0, [1, 1, 1]), /capacity must be ≥ 1/);

@@ -17,14 +17,22 @@ import { maxAbsDiff, runModel } from './ort';
 function tinyNet(floatType: 'float32' | 'float16' = 'float32') {
   const g = new GraphBuilder('tiny', { floatType });
   const x = g.input('x', floatType, ['batch', 4]);
-  const y = g.scope('head', () => op.layerNorm(g, op.linear(g, x, 'proj', 4, 6), 6, { eps: 1e-6, affine: 'norm' }));
+  const y = g.scope('head', () =>
+    op.layerNorm(g, op.linear(g, x, 'proj', 4, 6), 6, { eps: 1e-6, affine: 'norm' }),
+  );
   g.output(y, 'y');
   return g;
 }
 
 function referenceTinyNet(g: GraphBuilder, seed: number, x: Float32Array, batch: number): Float32Array {
-  const w = seededValues(g.parameters.find((p) => p.name === 'head.proj.weight')!, seed);
-  const b = seededValues(g.parameters.find((p) => p.name === 'head.proj.bias')!, seed);
+  const w = seededValues(
+    g.parameters.find((p) => p.name === 'head.proj.weight')!,
+    seed,
+  );
+  const b = seededValues(
+    g.parameters.find((p) => p.name === 'head.proj.bias')!,
+    seed,
+  );
   const out = new Float32Array(batch * 6);
   for (let n = 0; n < batch; n++) {
     const h = new Float64Array(6);
@@ -72,7 +80,10 @@ describe('ONNX graph builder', () => {
     const g = new GraphBuilder('bad', { floatType: 'float32' });
     const x = g.input('x', 'float32', [2, 3]);
     const w = g.param('w', [4, 5], { kind: 'constant', value: 0 });
-    assert.throws(() => g.scope('blk', () => op.matmul(g, x, w)), (e: Error) => e instanceof ShapeError && /blk\/MatMul: inner dims differ/.test(e.message));
+    assert.throws(
+      () => g.scope('blk', () => op.matmul(g, x, w)),
+      (e: Error) => e instanceof ShapeError && /blk\/MatMul: inner dims differ/.test(e.message),
+    );
     assert.throws(() => op.reshape(g, x, [4, 2]), /cannot reshape \[2, 3\] to \[4, 2\]/);
     assert.throws(() => g.input('x', 'float32', [1]), /used twice/);
     assert.throws(() => op.linear(g, x, 'l', 4, 2), /input features 3 ≠ 4/);
@@ -88,7 +99,10 @@ describe('ONNX graph builder', () => {
   it('writes a model ONNX Runtime runs, equal to the arithmetic written out by hand', async () => {
     const g = tinyNet();
     const x = Float32Array.from({ length: 8 }, (_, i) => Math.cos(i) * 2);
-    const out = await runModel(modelBytes(g, (p) => seededValues(p, 5)), { x: { data: x, dims: [2, 4] } });
+    const out = await runModel(
+      modelBytes(g, (p) => seededValues(p, 5)),
+      { x: { data: x, dims: [2, 4] } },
+    );
     assert.deepEqual(out.y!.dims, [2, 6]);
     const diff = maxAbsDiff(out.y!.data, referenceTinyNet(g, 5, x, 2));
     assert.ok(diff < 1e-5, `max abs diff ${diff}`);
@@ -111,7 +125,11 @@ describe('ONNX graph builder', () => {
     const g16 = tinyNet('float16');
     const ort = await import('onnxruntime-node');
     const s = await ort.InferenceSession.create(modelBytes(g16, (p) => seededValues(p, 9)));
-    const xs = new ort.Tensor('float16', Uint16Array.from(x, (v) => float32ToFloat16Bits(v)), [1, 4]);
+    const xs = new ort.Tensor(
+      'float16',
+      Uint16Array.from(x, (v) => float32ToFloat16Bits(v)),
+      [1, 4],
+    );
     const y = (await s.run({ x: xs })).y!;
     await s.release();
     const y16 = Array.from(y.data as Uint16Array, float16BitsToFloat32);
@@ -139,15 +157,25 @@ describe('ONNX graph builder', () => {
   it('loads checkpoint weights by name and lists missing, unexpected and mis-shaped tensors', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'svnav-ck-'));
     const g = tinyNet();
-    const def: NetworkDefinition = { key: 'action_step', graph: g, description: 'test', isNewParameter: (n) => n.startsWith('head.norm') };
+    const def: NetworkDefinition = {
+      key: 'action_step',
+      graph: g,
+      description: 'test',
+      isNewParameter: (n) => n.startsWith('head.norm'),
+    };
     const tensors = Object.fromEntries(
-      g.parameters.filter((p) => !p.name.startsWith('head.norm')).map((p) => [p.name, { shape: p.shape, data: seededValues(p, 77) }]),
+      g.parameters
+        .filter((p) => !p.name.startsWith('head.norm'))
+        .map((p) => [p.name, { shape: p.shape, data: seededValues(p, 77) }]),
     );
     const good = join(dir, 'good.safetensors');
     writeSafetensors(good, tensors);
     const loaded = await checkpointWeights(def, [good], 0);
     assert.equal(loaded.provenance.kind, 'loaded');
-    assert.deepEqual(loaded.provenance.kind === 'loaded' && loaded.provenance.seededParameters, ['head.norm.weight', 'head.norm.bias']);
+    assert.deepEqual(loaded.provenance.kind === 'loaded' && loaded.provenance.seededParameters, [
+      'head.norm.weight',
+      'head.norm.bias',
+    ]);
     const x = Float32Array.from([1, 2, 3, 4]);
     const out = await runModel(modelBytes(g, loaded.values), { x: { data: x, dims: [1, 4] } });
     loaded.close();
@@ -156,7 +184,11 @@ describe('ONNX graph builder', () => {
 
     const bad = join(dir, 'bad.safetensors');
     const { ['head.proj.bias']: _dropped, ...rest } = tensors;
-    writeSafetensors(bad, { ...rest, 'head.proj.weight': { shape: [4, 6], data: new Float32Array(24) }, stray: { shape: [1], data: new Float32Array(1) } });
+    writeSafetensors(bad, {
+      ...rest,
+      'head.proj.weight': { shape: [4, 6], data: new Float32Array(24) },
+      stray: { shape: [1], data: new Float32Array(1) },
+    });
     await assert.rejects(checkpointWeights(def, [bad], 0), (e: Error) => {
       assert.ok(e instanceof WeightMismatchError);
       assert.deepEqual(e.missing, ['head.proj.bias']);
@@ -166,4 +198,40 @@ describe('ONNX graph builder', () => {
       return true;
     });
   });
+});
+
+describe('attention kernels', () => {
+  function attentionNet(attention: 'fused' | 'unfused', withBias: boolean) {
+    const g = new GraphBuilder('attn', { floatType: 'float32', attention });
+    const q = g.input('q', 'float32', ['batch', 40, 16]);
+    const kv = g.input('kv', 'float32', ['batch', 24, 16]);
+    const o = withBias
+      ? op.multiHeadAttentionWithBias(g, q, kv, kv, 2, g.input('bias', 'float32', [1, 2, 40, 24]), {
+          scale: 0.5,
+        })
+      : op.multiHeadAttention(g, q, kv, kv, 2);
+    g.output(o, 'o');
+    return modelBytes(g, () => new Float32Array());
+  }
+  const feeds = () => ({
+    q: {
+      data: Float32Array.from({ length: 2 * 40 * 16 }, (_, i) => Math.sin(i * 0.7) * 2),
+      dims: [2, 40, 16],
+    },
+    kv: {
+      data: Float32Array.from({ length: 2 * 24 * 16 }, (_, i) => Math.cos(i * 0.3) * 2),
+      dims: [2, 24, 16],
+    },
+    bias: { data: Float32Array.from({ length: 2 * 40 * 24 }, (_, i) => (i % 7) - 3), dims: [1, 2, 40, 24] },
+  });
+
+  for (const withBias of [false, true]) {
+    it(`computes the same function fused and unfused${withBias ? ' with an attention bias' : ''}`, async () => {
+      const f = feeds();
+      const fused = await runModel(attentionNet('fused', withBias), withBias ? f : { q: f.q, kv: f.kv });
+      const unfused = await runModel(attentionNet('unfused', withBias), withBias ? f : { q: f.q, kv: f.kv });
+      const diff = maxAbsDiff(fused.o!.data, unfused.o!.data);
+      assert.ok(diff < 1e-5, `max abs diff ${diff}`);
+    });
+  }
 });

@@ -19,7 +19,8 @@ export async function runModel(
     }
     const outs = await session.run(inputs);
     const result: Record<string, { data: Float32Array; dims: readonly number[] }> = {};
-    for (const [name, t] of Object.entries(outs)) result[name] = { data: t.data as Float32Array, dims: t.dims };
+    for (const [name, t] of Object.entries(outs))
+      result[name] = { data: t.data as Float32Array, dims: t.dims };
     return result;
   } finally {
     await session.release();
@@ -33,7 +34,10 @@ export async function webgpuAvailable(): Promise<boolean> {
     const g = new GraphBuilder('probe', { floatType: 'float32' });
     const x = g.input('x', 'float32', [1]);
     g.output(g.node('Relu', [x], { shape: [1] })[0]!, 'y');
-    const s = await ort.InferenceSession.create(modelBytes(g, () => new Float32Array()), { executionProviders: ['webgpu'] });
+    const s = await ort.InferenceSession.create(
+      modelBytes(g, () => new Float32Array()),
+      { executionProviders: ['webgpu'] },
+    );
     await s.release();
     cached = true;
   } catch {

@@ -112,8 +112,7 @@ describe('Wan VAE streaming decoder', () => {
 
   it('has 32 causal caches: 30 of 2 frames for the 3³ convs, 2 time-upsample caches that stay zero through the first chunk', async () => {
     const def = buildVaeDecoder(SMALL, { floatType: 'float32' });
-    const caches = def.metadata!.caches as ref.Feed[] &
-      { input: string; output: string; shape: number[]; kind: string }[];
+    const caches = def.metadata!.caches as CacheSlot[];
     assert.equal(caches.length, 32);
     const up = caches.filter((c) => c.kind === 'time_upsample');
     assert.deepEqual(

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type SvnavConfig } from '../../src/config';
-import type { Image, Odometry } from '../../src/messages/ros';
+import type { CompressedImage, Image, Odometry } from '../../src/messages/ros';
 import { nsToStamp, type TimeNs } from '../../src/messages/time';
 import { buildModelDirectory } from '../../src/model/build';
 import { PRESETS } from '../../src/model/presets';
@@ -48,6 +48,13 @@ export function sharedPlanner(): Promise<Planner> {
   return shared;
 }
 
+/** Closes the shared planner (its inference worker) once every test file is done with it. */
+export async function closeSharedPlanner(): Promise<void> {
+  const p = shared;
+  shared = undefined;
+  if (p) await (await p).close();
+}
+
 export const MS = 1_000_000n;
 export const S = 1_000_000_000n;
 /** Camera stamps start here (a robot's clock is far from zero). */
@@ -73,7 +80,10 @@ export function odometry(stampNs: TimeNs, x_m: number, y_m: number, yaw_rad: num
       },
       covariance: new Array(36).fill(0),
     },
-    twist: { twist: { linear: { x: 0, y: 0, z: 0 }, angular: { x: 0, y: 0, z: 0 } }, covariance: new Array(36).fill(0) },
+    twist: {
+      twist: { linear: { x: 0, y: 0, z: 0 }, angular: { x: 0, y: 0, z: 0 } },
+      covariance: new Array(36).fill(0),
+    },
   };
 }
 
@@ -84,7 +94,7 @@ export interface Rig {
   node: PlannerNode;
   logs: { level: keyof Logger; line: string }[];
   /** Moves virtual time to the frame's stamp, injects frame i (stamp T0 + i·250 ms) and waits for the node. */
-  frame(i: number, image?: Image): Promise<void>;
+  frame(i: number, image?: Image | CompressedImage): Promise<void>;
   inject<T>(topic: string, type: string, message: T): void;
   on<T>(topic: string): T[];
 }

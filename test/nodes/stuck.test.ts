@@ -50,7 +50,11 @@ const firstStuck = (trace: { t_s: number; a: StuckAssessment }[]) => trace.find(
 
 describe('StuckDetector', () => {
   it('does not report straight progress at 0.3 m/s as stuck, and measures its net progress', () => {
-    const trace = replay(20, (t) => ({ x_m: 0.3 * t, y_m: 0, theta_rad: 0 }), () => FORWARD);
+    const trace = replay(
+      20,
+      (t) => ({ x_m: 0.3 * t, y_m: 0, theta_rad: 0 }),
+      () => FORWARD,
+    );
     assert.equal(firstStuck(trace), undefined);
     const last = trace.at(-1)!.a;
     assert.equal(last.source, 'odometry');
@@ -59,7 +63,11 @@ describe('StuckDetector', () => {
   });
 
   it('reports spinning in place as stuck once the plans have commanded motion for the whole timeout', () => {
-    const trace = replay(12, (t) => ({ x_m: 0.01 * Math.sin(t), y_m: 0, theta_rad: 0.8 * t }), () => SPIN);
+    const trace = replay(
+      12,
+      (t) => ({ x_m: 0.01 * Math.sin(t), y_m: 0, theta_rad: 0.8 * t }),
+      () => SPIN,
+    );
     const hit = firstStuck(trace);
     assert.ok(hit, 'never stuck');
     assert.equal(hit.t_s, 8);
@@ -72,8 +80,10 @@ describe('StuckDetector', () => {
   it('reports a back-and-forth oscillation of ±0.4 m as stuck, though it covers metres of path', () => {
     // Period 6 s: over an 8 s window the net displacement is not always small, only at some instants.
     const x = (t: number) => 0.4 * Math.sin((2 * Math.PI * t) / 6);
-    const trace = replay(16, (t) => ({ x_m: x(t), y_m: 0, theta_rad: 0 }), (t) =>
-      Math.cos((2 * Math.PI * t) / 6) >= 0 ? FORWARD : BACKWARD,
+    const trace = replay(
+      16,
+      (t) => ({ x_m: x(t), y_m: 0, theta_rad: 0 }),
+      (t) => (Math.cos((2 * Math.PI * t) / 6) >= 0 ? FORWARD : BACKWARD),
     );
     const hit = firstStuck(trace);
     assert.ok(hit, 'never stuck');
@@ -83,13 +93,23 @@ describe('StuckDetector', () => {
   });
 
   it('does not report a robot standing still while the plans command no motion', () => {
-    const trace = replay(20, () => ({ x_m: 1, y_m: 2, theta_rad: 0.5 }), () => STILL);
+    const trace = replay(
+      20,
+      () => ({ x_m: 1, y_m: 2, theta_rad: 0.5 }),
+      () => STILL,
+    );
     assert.equal(firstStuck(trace), undefined);
     assert.equal(trace.at(-1)!.a.message, 'not stuck: the plans do not command motion');
   });
 
   it('reports a robot held in place while the plans command forward motion (odometry sees it)', () => {
-    const hit = firstStuck(replay(12, () => ({ x_m: 0, y_m: 0, theta_rad: 0 }), () => FORWARD));
+    const hit = firstStuck(
+      replay(
+        12,
+        () => ({ x_m: 0, y_m: 0, theta_rad: 0 }),
+        () => FORWARD,
+      ),
+    );
     assert.ok(hit);
     assert.equal(hit.t_s, 8);
     assert.match(hit.a.message, /not moving although commanded to/);

@@ -15,7 +15,9 @@ interface BenchFlags {
 export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
-    .description('measure the plan cycle: per-stage p50/p95, plans per second, memory, latency against history length')
+    .description(
+      'measure the plan cycle: per-stage p50/p95, plans per second, memory, latency against history length',
+    )
     .requiredOption('--model <dir>', 'model directory (svnav build-model)')
     .option('--ep <list>', 'execution providers in preference order', 'cpu')
     .option('--history <list>', 'history lengths in chunks', '1,15,45')
@@ -26,13 +28,17 @@ export function registerBenchCommand(program: Command): void {
     .action(async (flags: BenchFlags) => {
       const providers = flags.ep.split(',').map((s) => s.trim());
       for (const p of providers) {
-        if (!['webgpu', 'cuda', 'cpu'].includes(p)) throw new Error(`--ep: unknown execution provider ${p} (webgpu, cuda, cpu)`);
+        if (!['webgpu', 'cuda', 'cpu'].includes(p))
+          throw new Error(`--ep: unknown execution provider ${p} (webgpu, cuda, cpu)`);
       }
       const historyLengths = flags.history.split(',').map((s) => Number(s));
-      if (historyLengths.some((h) => !Number.isInteger(h) || h < 1)) throw new Error(`--history must be positive integers, got ${flags.history}`);
+      if (historyLengths.some((h) => !Number.isInteger(h) || h < 1))
+        throw new Error(`--history must be positive integers, got ${flags.history}`);
       const runs = Number(flags.runs);
-      if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${flags.runs}`);
-      if (flags.sampler !== 'pcm' && flags.sampler !== 'teacher') throw new Error(`--sampler must be pcm or teacher`);
+      if (!Number.isInteger(runs) || runs < 1)
+        throw new Error(`--runs must be a positive integer, got ${flags.runs}`);
+      if (flags.sampler !== 'pcm' && flags.sampler !== 'teacher')
+        throw new Error(`--sampler must be pcm or teacher`);
       const report = await runBenchmark({
         modelDir: flags.model,
         providers: providers as ExecutionProvider[],
@@ -51,7 +57,9 @@ export function formatBench(r: BenchReport): string {
   const lines = [
     `machine: ${r.machine.cpu} (${r.machine.cores} cores, ${r.machine.memoryGiB} GiB), node ${r.machine.node}, ${r.machine.platform}`,
     `model: ${r.model.dir} (${r.model.preset}, ${r.model.dtype}, ${r.model.resolution}${r.model.untrained ? ', untrained' : ''})`,
-    `providers: ${Object.entries(r.providers).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    `providers: ${Object.entries(r.providers)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
     `load ${r.loadMs.toFixed(0)} ms, warm-up ${r.warmupMs.toFixed(0)} ms, text encode (once per instruction) ${r.textEncodeMs.toFixed(1)} ms`,
     `encode per chunk: p50 ${r.encodePerChunkMs.p50.toFixed(1)} ms, p95 ${r.encodePerChunkMs.p95.toFixed(1)} ms` +
       (r.previewDecodeMs ? `; preview decode (8 chunks): p50 ${r.previewDecodeMs.p50.toFixed(1)} ms` : ''),

@@ -11,6 +11,7 @@ interface BuildModelFlags {
   tokenizer?: string;
   resolution?: string;
   externalData: string;
+  attention: string;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -27,10 +28,16 @@ export function registerBuildModelCommand(program: Command): void {
     .option('--tokenizer <file>', "a Hugging Face tokenizer.json (umT5's for real weights)")
     .option('--resolution <HxW>', 'model input resolution, multiples of 16 (default: the preset’s)')
     .option('--external-data <mode>', 'auto | always | never', 'auto')
+    .option(
+      '--attention <impl>',
+      'fused (MultiHeadAttention) or unfused (MatMul/Softmax; exact on every EP)',
+      'fused',
+    )
     .option('--dry-run', 'count parameters and FLOPs per plan without writing weights')
     .option('--json', 'print the dry-run report as JSON')
     .action(async (flags: BuildModelFlags) => {
-      if (!(flags.preset in PRESETS)) throw new Error(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${flags.preset}`);
+      if (!(flags.preset in PRESETS))
+        throw new Error(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${flags.preset}`);
       let preset = PRESETS[flags.preset as PresetName];
       if (flags.resolution) {
         const m = /^(\d+)x(\d+)$/.exec(flags.resolution);
@@ -40,9 +47,13 @@ export function registerBuildModelCommand(program: Command): void {
       const floatType = ({ fp32: 'float32', fp16: 'float16' } as const)[flags.dtype as 'fp32' | 'fp16'];
       if (!floatType) throw new Error(`--dtype must be fp32 or fp16, got ${flags.dtype}`);
       const seed = Number(flags.seed);
-      if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got ${flags.seed}`);
+      if (!Number.isInteger(seed) || seed < 0)
+        throw new Error(`--seed must be a non-negative integer, got ${flags.seed}`);
       if (!['auto', 'always', 'never'].includes(flags.externalData)) {
         throw new Error(`--external-data must be auto, always or never, got ${flags.externalData}`);
+      }
+      if (flags.attention !== 'fused' && flags.attention !== 'unfused') {
+        throw new Error(`--attention must be fused or unfused, got ${flags.attention}`);
       }
       if (flags.dryRun) {
         const report = describeModel(preset, floatType);
@@ -59,6 +70,7 @@ export function registerBuildModelCommand(program: Command): void {
         weights: flags.weights ?? [],
         ...(flags.tokenizer ? { tokenizer: flags.tokenizer } : {}),
         externalData: flags.externalData as 'auto' | 'always' | 'never',
+        attention: flags.attention,
         log: (line) => console.log(line),
       });
       console.log(
@@ -80,7 +92,11 @@ export function formatDryRun(r: DryRunReport): string {
   ]);
   const head = ['network', 'params', 'MAC/call', 'calls/plan', 'GFLOP/plan', 'note'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [
     `preset ${r.preset} at ${r.resolution.height}×${r.resolution.width}, ${r.dtype}`,
     line(head),

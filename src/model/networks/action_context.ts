@@ -16,7 +16,7 @@ import { former } from './former/layer';
  * Tokens *(ours)*: 2×2 patches → Linear `patch_embedding` → + learned `chunk_embedding` (one vector per sparse chunk)
  * + fixed 2-D sin-cos spatial position. Text: one Linear `text_embedding`.
  */
-export const buildActionContext: NetworkBuilder = (preset, { floatType }) => {
+export const buildActionContext: NetworkBuilder = (preset, { floatType, attention }) => {
   const { patch, videoformer } = preset.action;
   const { hidden } = videoformer;
   const C = preset.latentChannels;
@@ -24,7 +24,7 @@ export const buildActionContext: NetworkBuilder = (preset, { floatType }) => {
   const { height: h, width: w } = latentGrid(preset);
   const tokens = (h / patch) * (w / patch);
   const { textLen, textDim } = preset.dit;
-  const g = new GraphBuilder('action_context', { floatType });
+  const g = new GraphBuilder('action_context', { floatType, attention });
   const latents = g.input('future_latents', 'float32', [1, C, chunks, h, w]);
   const text = g.input('text', floatType, [1, textLen, textDim]);
 

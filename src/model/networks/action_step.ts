@@ -37,7 +37,7 @@ import { FORMER_EPS } from './former/layer';
  * x += c_gate·FFN(LN(x)(1+c_scale)+c_shift); head: LN(x)(1+scale)+shift with (shift, scale) = table + temb → Linear → x0.
  * The DDIM (η = 0) update runs in-graph in fp32.
  */
-export const buildActionStep: NetworkBuilder = (preset, { floatType }) => {
+export const buildActionStep: NetworkBuilder = (preset, { floatType, attention }) => {
   const { horizon, actionDim, videoformer } = preset.action;
   const { hidden, layers, heads, ffn } = preset.action.dit;
   if (videoformer.hidden !== hidden) {
@@ -45,7 +45,7 @@ export const buildActionStep: NetworkBuilder = (preset, { floatType }) => {
       `action: Video-Former hidden ${videoformer.hidden} ≠ DiT hidden ${hidden} (no projection between them)`,
     );
   }
-  const g = new GraphBuilder('action_step', { floatType });
+  const g = new GraphBuilder('action_step', { floatType, attention });
   const actions = g.input('actions', 'float32', [1, horizon, actionDim]);
   const timestep = g.input('timestep', 'float32', [1]);
   const alphaBar = g.input('alpha_bar', 'float32', [1]);

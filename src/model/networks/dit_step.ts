@@ -34,7 +34,7 @@ export function isDitHistoryParameter(name: string): boolean {
  * Outputs (fp32): `velocity` v = v_uncond + guidance·(v_cond − v_uncond) (v_cond = batch 0, v_uncond = the last
  * batch entry, so with one text entry v = v_cond) and `x_next` = x + (sigma_next − sigma)·v.
  */
-export const buildDitStep: NetworkBuilder = (preset, { floatType }) => {
+export const buildDitStep: NetworkBuilder = (preset, { floatType, attention }) => {
   const { dim, ffn, heads, layers, patch, textDim, freqDim, textLen, eps } = preset.dit;
   const channels = preset.latentChannels;
   const future = preset.sparseOffsets.length;
@@ -45,7 +45,7 @@ export const buildDitStep: NetworkBuilder = (preset, { floatType }) => {
   const historyDim = preset.history.videoformer.hidden;
   if (dim % heads) throw new Error(`dit: dim ${dim} is not divisible by ${heads} heads`);
 
-  const g = new GraphBuilder('dit_step', { floatType, nominalDims: { text_batch: 1 } });
+  const g = new GraphBuilder('dit_step', { floatType, attention, nominalDims: { text_batch: 1 } });
   const x = g.input('x', 'float32', [1, channels, future, h, w]);
   const sigma = g.input('sigma', 'float32', [1]);
   const sigmaNext = g.input('sigma_next', 'float32', [1]);

@@ -25,14 +25,15 @@ export const NOMINAL_HISTORY_CHUNKS = 45;
  * spatial position + age embedding (`age_embedding`: Linear on a sinusoid of the age, width = hidden, one vector
  * per chunk added to all of its tokens).
  */
-export const buildHistoryCompressor: NetworkBuilder = (preset, { floatType }) =>
-  historyCompressor(preset, floatType, NOMINAL_HISTORY_CHUNKS);
+export const buildHistoryCompressor: NetworkBuilder = (preset, { floatType, attention }) =>
+  historyCompressor(preset, floatType, NOMINAL_HISTORY_CHUNKS, attention);
 
 /** The builder with the history length used for MAC accounting as a parameter (the graph is the same). */
 export function historyCompressor(
   preset: ModelPreset,
   floatType: DType,
   nominalChunks: number,
+  attention: 'fused' | 'unfused' = 'fused',
 ): NetworkDefinition {
   const { patch, qformer, videoformer } = preset.history;
   const C = preset.latentChannels;
@@ -46,6 +47,7 @@ export function historyCompressor(
   }
   const g = new GraphBuilder('history_compressor', {
     floatType,
+    attention,
     nominalDims: { history_chunks: nominalChunks, history_tokens: nominalChunks * tokens },
   });
   const latents = g.input('history_latents', 'float32', [1, C, 'history_chunks', h, w]);

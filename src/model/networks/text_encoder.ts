@@ -118,10 +118,10 @@ function umt5Block(g: GraphBuilder, t: TextConfig, h: Tensor, buckets: Tensor, k
   });
 }
 
-export const buildTextEncoder: NetworkBuilder = (preset, { floatType }) => {
+export const buildTextEncoder: NetworkBuilder = (preset, { floatType, attention }) => {
   const t = preset.text;
   const s = t.maxTokens;
-  const g = new GraphBuilder('text_encoder', { floatType });
+  const g = new GraphBuilder('text_encoder', { floatType, attention });
   const inputIds = g.input('input_ids', 'int64', [1, s]);
   const attentionMask = g.input('attention_mask', 'int64', [1, s]);
 

@@ -59,6 +59,12 @@ export interface NodeRecord {
 export interface GraphOptions {
   /** Element type of activations and float parameters: fp32, or fp16 for GPU deployment. */
   floatType: DType;
+  /**
+   * How attention is expressed: `fused` = com.microsoft.MultiHeadAttention (flash kernels, the default), `unfused`
+   * = MatMul/Softmax/MatMul. onnxruntime 1.30's WebGPU flash path returns wrong values for ≥ 32 queries on some
+   * drivers (Mesa lavapipe here); `unfused` is exact everywhere but materialises the score matrix.
+   */
+  attention?: 'fused' | 'unfused';
   /** Values of dynamic dims used for FLOP accounting (e.g. `{ history_chunks: 45 }`); others count as 1. */
   nominalDims?: Record<string, number>;
 }
@@ -77,6 +83,7 @@ export class ShapeError extends Error {
  */
 export class GraphBuilder {
   readonly floatType: DType;
+  readonly attention: 'fused' | 'unfused';
   readonly inputs: Tensor[] = [];
   readonly outputs: Tensor[] = [];
   readonly nodes: NodeRecord[] = [];
@@ -93,8 +100,10 @@ export class GraphBuilder {
     readonly name: string,
     options: GraphOptions,
   ) {
-    if (!isFloat(options.floatType)) throw new Error(`floatType must be float32 or float16, got ${options.floatType}`);
+    if (!isFloat(options.floatType))
+      throw new Error(`floatType must be float32 or float16, got ${options.floatType}`);
     this.floatType = options.floatType;
+    this.attention = options.attention ?? 'fused';
     this.#nominal = options.nominalDims ?? {};
   }
 
@@ -120,18 +129,25 @@ export class GraphBuilder {
 
   /** Marks `t` as a graph output named `name` (an Identity node renames it when needed). */
   output(t: Tensor, name: string): Tensor {
-    const out = t.name === name ? t : this.node('Identity', [t], { shape: t.shape, dtype: t.dtype, name })[0]!;
+    const out =
+      t.name === name ? t : this.node('Identity', [t], { shape: t.shape, dtype: t.dtype, name })[0]!;
     this.outputs.push(out);
     return out;
   }
 
-  param(localName: string, shape: readonly number[], init: Init, layout: Parameter['layout'] = 'as_is'): Tensor {
+  param(
+    localName: string,
+    shape: readonly number[],
+    init: Init,
+    layout: Parameter['layout'] = 'as_is',
+  ): Tensor {
     const name = this.#scoped(localName);
     if (shape.some((d) => !Number.isInteger(d) || d <= 0)) {
       throw new ShapeError(name, `parameter shape must be positive integers, got [${shape.join(', ')}]`);
     }
     const onnxShape = layout === 'transpose2d' ? [shape[1]!, shape[0]!] : [...shape];
-    if (layout === 'transpose2d' && shape.length !== 2) throw new ShapeError(name, 'transpose2d needs a 2-D parameter');
+    if (layout === 'transpose2d' && shape.length !== 2)
+      throw new ShapeError(name, 'transpose2d needs a 2-D parameter');
     const tensor = this.#claim(name, this.floatType, onnxShape);
     this.parameters.push({ name, shape: [...shape], init, layout, tensor });
     return tensor;
@@ -178,8 +194,17 @@ export class GraphBuilder {
     while (used > 0 && inputs[used - 1] === undefined) used--;
     inputs = inputs.slice(0, used);
     const nodeName = this.#fresh(opType);
-    const first = this.#claim(out.name ?? `${nodeName}_out`, out.dtype ?? inputs[0]?.dtype ?? this.floatType, out.shape);
-    const outs = [first, ...(out.extra ?? []).map((e, i) => this.#claim(`${nodeName}_out${i + 1}`, e.dtype ?? first.dtype, e.shape))];
+    const first = this.#claim(
+      out.name ?? `${nodeName}_out`,
+      out.dtype ?? inputs[0]?.dtype ?? this.floatType,
+      out.shape,
+    );
+    const outs = [
+      first,
+      ...(out.extra ?? []).map((e, i) =>
+        this.#claim(`${nodeName}_out${i + 1}`, e.dtype ?? first.dtype, e.shape),
+      ),
+    ];
     this.nodes.push({
       name: nodeName,
       opType,

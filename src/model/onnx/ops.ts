@@ -8,7 +8,8 @@ import { type Dim, type GraphBuilder, type Shape, ShapeError, type Tensor } from
 
 export function assertShape(t: Tensor, expected: Shape, where = t.name): void {
   const ok = t.shape.length === expected.length && t.shape.every((d, i) => d === expected[i]);
-  if (!ok) throw new ShapeError(where, `expected shape [${expected.join(', ')}], got [${t.shape.join(', ')}]`);
+  if (!ok)
+    throw new ShapeError(where, `expected shape [${expected.join(', ')}], got [${t.shape.join(', ')}]`);
 }
 
 export function broadcastShapes(a: Shape, b: Shape, where: string): Dim[] {
@@ -35,7 +36,12 @@ export const mul = (g: GraphBuilder, a: Tensor, b: Tensor) => binary('Mul', g, a
 export const div = (g: GraphBuilder, a: Tensor, b: Tensor) => binary('Div', g, a, b);
 export const pow = (g: GraphBuilder, a: Tensor, b: Tensor) => binary('Pow', g, a, b);
 
-function unary(op: string, g: GraphBuilder, x: Tensor, attributes: Record<string, number | string> = {}): Tensor {
+function unary(
+  op: string,
+  g: GraphBuilder,
+  x: Tensor,
+  attributes: Record<string, number | string> = {},
+): Tensor {
   return g.node(op, [x], { shape: x.shape, dtype: x.dtype }, attributes)[0]!;
 }
 
@@ -49,7 +55,8 @@ export const neg = (g: GraphBuilder, x: Tensor) => unary('Neg', g, x);
 export const relu = (g: GraphBuilder, x: Tensor) => unary('Relu', g, x);
 export const identity = (g: GraphBuilder, x: Tensor) => unary('Identity', g, x);
 export const softmax = (g: GraphBuilder, x: Tensor, axis = -1) => unary('Softmax', g, x, { axis });
-export const isNaN = (g: GraphBuilder, x: Tensor) => g.node('IsNaN', [x], { shape: x.shape, dtype: 'bool' })[0]!;
+export const isNaN = (g: GraphBuilder, x: Tensor) =>
+  g.node('IsNaN', [x], { shape: x.shape, dtype: 'bool' })[0]!;
 
 /** x·sigmoid(x) */
 export function silu(g: GraphBuilder, x: Tensor): Tensor {
@@ -69,10 +76,12 @@ export function cast(g: GraphBuilder, x: Tensor, to: DType): Tensor {
 
 export function matmul(g: GraphBuilder, a: Tensor, b: Tensor): Tensor {
   const where = `${g.scopeName}/MatMul`;
-  if (a.shape.length < 2 || b.shape.length < 2) throw new ShapeError(where, 'MatMul operands must be at least 2-D');
+  if (a.shape.length < 2 || b.shape.length < 2)
+    throw new ShapeError(where, 'MatMul operands must be at least 2-D');
   const [m, k] = a.shape.slice(-2) as [Dim, Dim];
   const [k2, n] = b.shape.slice(-2) as [Dim, Dim];
-  if (k !== k2) throw new ShapeError(where, `inner dims differ: [${a.shape.join(', ')}] × [${b.shape.join(', ')}]`);
+  if (k !== k2)
+    throw new ShapeError(where, `inner dims differ: [${a.shape.join(', ')}] × [${b.shape.join(', ')}]`);
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), where);
   g.addMacs([...batch, m, k, n]);
   return g.node('MatMul', [a, b], { shape: [...batch, m, n], dtype: a.dtype })[0]!;
@@ -92,7 +101,9 @@ export function linear(
     throw new ShapeError(`${g.scopeName}.${name}`, `input features ${String(last)} ≠ ${inFeatures}`);
   }
   return g.scope(name, () => {
-    const init = options.zeroInit ? { kind: 'constant' as const, value: 0 } : { kind: 'normal' as const, std: options.std ?? 0.02 };
+    const init = options.zeroInit
+      ? { kind: 'constant' as const, value: 0 }
+      : { kind: 'normal' as const, std: options.std ?? 0.02 };
     const w = g.param('weight', [outFeatures, inFeatures], init, 'transpose2d');
     let y = matmul(g, x, w);
     if (options.bias !== false) {
@@ -111,7 +122,10 @@ export function reshape(g: GraphBuilder, x: Tensor, shape: readonly Dim[]): Tens
   // Symbolic dims can only be carried through by position (0 in the target); check that is what was meant.
   resolved.forEach((d, i) => {
     if (typeof d === 'string' && x.shape[i] !== d) {
-      throw new ShapeError(where, `dynamic dim "${d}" must stay at position ${i} (input [${x.shape.join(', ')}])`);
+      throw new ShapeError(
+        where,
+        `dynamic dim "${d}" must stay at position ${i} (input [${x.shape.join(', ')}])`,
+      );
     }
   });
   const inferred = resolved.indexOf(-1);
@@ -119,7 +133,10 @@ export function reshape(g: GraphBuilder, x: Tensor, shape: readonly Dim[]): Tens
     const known = x.shape.every((d) => typeof d === 'number');
     if (known) {
       const total = (x.shape as number[]).reduce((a, b) => a * b, 1);
-      const rest = resolved.reduce<number>((a, d, i) => (i === inferred ? a : a * (typeof d === 'number' ? d : 1)), 1);
+      const rest = resolved.reduce<number>(
+        (a, d, i) => (i === inferred ? a : a * (typeof d === 'number' ? d : 1)),
+        1,
+      );
       resolved[inferred] = total / rest;
       if (!Number.isInteger(resolved[inferred])) {
         throw new ShapeError(where, `cannot reshape [${x.shape.join(', ')}] to [${shape.join(', ')}]`);
@@ -130,16 +147,25 @@ export function reshape(g: GraphBuilder, x: Tensor, shape: readonly Dim[]): Tens
   } else if (x.shape.every((d) => typeof d === 'number') && resolved.every((d) => typeof d === 'number')) {
     const a = (x.shape as number[]).reduce((p, q) => p * q, 1);
     const b = (resolved as number[]).reduce((p, q) => p * q, 1);
-    if (a !== b) throw new ShapeError(where, `cannot reshape [${x.shape.join(', ')}] to [${resolved.join(', ')}]`);
+    if (a !== b)
+      throw new ShapeError(where, `cannot reshape [${x.shape.join(', ')}] to [${resolved.join(', ')}]`);
   }
   return g.node('Reshape', [x, g.ints(target)], { shape: resolved, dtype: x.dtype })[0]!;
 }
 
 export function transpose(g: GraphBuilder, x: Tensor, perm: readonly number[]): Tensor {
   if (perm.length !== x.shape.length) {
-    throw new ShapeError(`${g.scopeName}/Transpose`, `perm of ${perm.length} axes for a ${x.shape.length}-D tensor`);
+    throw new ShapeError(
+      `${g.scopeName}/Transpose`,
+      `perm of ${perm.length} axes for a ${x.shape.length}-D tensor`,
+    );
   }
-  return g.node('Transpose', [x], { shape: perm.map((p) => x.shape[p]!), dtype: x.dtype }, { perm: [...perm] })[0]!;
+  return g.node(
+    'Transpose',
+    [x],
+    { shape: perm.map((p) => x.shape[p]!), dtype: x.dtype },
+    { perm: [...perm] },
+  )[0]!;
 }
 
 export function concat(g: GraphBuilder, xs: readonly Tensor[], axis: number): Tensor {
@@ -150,7 +176,10 @@ export function concat(g: GraphBuilder, xs: readonly Tensor[], axis: number): Te
   for (const x of xs) {
     x.shape.forEach((d, i) => {
       if (i !== ax && d !== shape[i]) {
-        throw new ShapeError(`${g.scopeName}/Concat`, `shapes differ off axis ${ax}: [${xs.map((t) => t.shape.join(',')).join('] [')}]`);
+        throw new ShapeError(
+          `${g.scopeName}/Concat`,
+          `shapes differ off axis ${ax}: [${xs.map((t) => t.shape.join(',')).join('] [')}]`,
+        );
       }
     });
     const d = x.shape[ax]!;
@@ -211,7 +240,8 @@ export function unsqueeze(g: GraphBuilder, x: Tensor, axes: readonly number[]): 
 export function squeeze(g: GraphBuilder, x: Tensor, axes: readonly number[]): Tensor {
   const norm = axes.map((a) => (a < 0 ? a + x.shape.length : a));
   for (const a of norm) {
-    if (x.shape[a] !== 1) throw new ShapeError(`${g.scopeName}/Squeeze`, `axis ${a} of [${x.shape.join(', ')}] is not 1`);
+    if (x.shape[a] !== 1)
+      throw new ShapeError(`${g.scopeName}/Squeeze`, `axis ${a} of [${x.shape.join(', ')}] is not 1`);
   }
   const shape = x.shape.filter((_, i) => !norm.includes(i));
   return g.node('Squeeze', [x, g.ints(norm)], { shape, dtype: x.dtype })[0]!;
@@ -224,14 +254,28 @@ export function expand(g: GraphBuilder, x: Tensor, shape: readonly number[]): Te
 
 export function reduceMean(g: GraphBuilder, x: Tensor, axes: readonly number[], keepdims = true): Tensor {
   const norm = axes.map((a) => (a < 0 ? a + x.shape.length : a));
-  const shape = keepdims ? x.shape.map((d, i) => (norm.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !norm.includes(i));
-  return g.node('ReduceMean', [x, g.ints(norm)], { shape, dtype: x.dtype }, { keepdims: keepdims ? 1 : 0 })[0]!;
+  const shape = keepdims
+    ? x.shape.map((d, i) => (norm.includes(i) ? 1 : d))
+    : x.shape.filter((_, i) => !norm.includes(i));
+  return g.node(
+    'ReduceMean',
+    [x, g.ints(norm)],
+    { shape, dtype: x.dtype },
+    { keepdims: keepdims ? 1 : 0 },
+  )[0]!;
 }
 
 export function reduceSum(g: GraphBuilder, x: Tensor, axes: readonly number[], keepdims = true): Tensor {
   const norm = axes.map((a) => (a < 0 ? a + x.shape.length : a));
-  const shape = keepdims ? x.shape.map((d, i) => (norm.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !norm.includes(i));
-  return g.node('ReduceSum', [x, g.ints(norm)], { shape, dtype: x.dtype }, { keepdims: keepdims ? 1 : 0 })[0]!;
+  const shape = keepdims
+    ? x.shape.map((d, i) => (norm.includes(i) ? 1 : d))
+    : x.shape.filter((_, i) => !norm.includes(i));
+  return g.node(
+    'ReduceSum',
+    [x, g.ints(norm)],
+    { shape, dtype: x.dtype },
+    { keepdims: keepdims ? 1 : 0 },
+  )[0]!;
 }
 
 export function where(g: GraphBuilder, cond: Tensor, a: Tensor, b: Tensor): Tensor {
@@ -243,7 +287,12 @@ export function where(g: GraphBuilder, cond: Tensor, a: Tensor, b: Tensor): Tens
  * LayerNormalization over the last axis. Without `affine` the scale is a constant 1 and there is no bias (Wan's
  * modulated norms); with it, learned `weight` and `bias` parameters named as in PyTorch.
  */
-export function layerNorm(g: GraphBuilder, x: Tensor, dim: number, options: { eps: number; affine?: string }): Tensor {
+export function layerNorm(
+  g: GraphBuilder,
+  x: Tensor,
+  dim: number,
+  options: { eps: number; affine?: string },
+): Tensor {
   assertLast(g, x, dim, 'LayerNorm');
   let scale: Tensor;
   let bias: Tensor | undefined;
@@ -256,15 +305,30 @@ export function layerNorm(g: GraphBuilder, x: Tensor, dim: number, options: { ep
     scale = g.constant(new Float32Array(dim).fill(1), [dim], g.floatType, 'ln_ones');
   }
   g.addMacs([...x.shape], 4);
-  return g.node('LayerNormalization', [x, scale, bias], { shape: x.shape, dtype: x.dtype }, { axis: -1, epsilon: { float: options.eps } })[0]!;
+  return g.node(
+    'LayerNormalization',
+    [x, scale, bias],
+    { shape: x.shape, dtype: x.dtype },
+    { axis: -1, epsilon: { float: options.eps } },
+  )[0]!;
 }
 
 /** RMSNorm over the last axis with a learned `weight` (opset 23 RMSNormalization). */
-export function rmsNorm(g: GraphBuilder, x: Tensor, dim: number, options: { eps: number; name: string }): Tensor {
+export function rmsNorm(
+  g: GraphBuilder,
+  x: Tensor,
+  dim: number,
+  options: { eps: number; name: string },
+): Tensor {
   assertLast(g, x, dim, 'RMSNorm');
   const w = g.scope(options.name, () => g.param('weight', [dim], { kind: 'constant', value: 1 }));
   g.addMacs([...x.shape], 3);
-  return g.node('RMSNormalization', [x, w], { shape: x.shape, dtype: x.dtype }, { axis: -1, epsilon: { float: options.eps } })[0]!;
+  return g.node(
+    'RMSNormalization',
+    [x, w],
+    { shape: x.shape, dtype: x.dtype },
+    { axis: -1, epsilon: { float: options.eps } },
+  )[0]!;
 }
 
 /**
@@ -289,10 +353,18 @@ export function multiHeadAttention(
     throw new ShapeError(where, `hidden ${String(d)} / key ${String(dk)} not compatible with ${heads} heads`);
   }
   const headDim = d / heads;
+  const scale = options.scale ?? 1 / Math.sqrt(headDim);
+  if (g.attention === 'unfused') return unfusedAttention(g, q, k, v, heads, scale, undefined);
   g.addMacs([b, s, l, d], 2);
   const attrs: Record<string, number | { float: number }> = { num_heads: heads };
-  attrs.scale = { float: options.scale ?? 1 / Math.sqrt(headDim) };
-  return g.node('MultiHeadAttention', [q, k, v], { shape: [b, s, d], dtype: q.dtype }, attrs, 'com.microsoft')[0]!;
+  attrs.scale = { float: scale };
+  return g.node(
+    'MultiHeadAttention',
+    [q, k, v],
+    { shape: [b, s, d], dtype: q.dtype },
+    attrs,
+    'com.microsoft',
+  )[0]!;
 }
 
 /** 2-D convolution, NCHW, PyTorch parameter layout `weight` [out, in/groups, kh, kw], `bias` [out]. */
@@ -312,7 +384,8 @@ export function conv2d(
   }
   const stride = options.stride ?? 1;
   const pad = options.pad ?? Math.floor(kernel / 2);
-  const outDim = (d: Dim): Dim => (typeof d === 'number' ? Math.floor((d + 2 * pad - kernel) / stride) + 1 : d);
+  const outDim = (d: Dim): Dim =>
+    typeof d === 'number' ? Math.floor((d + 2 * pad - kernel) / stride) + 1 : d;
   const [ho, wo] = [outDim(h), outDim(w)];
   return g.scope(name, () => {
     const fanIn = inChannels * kernel * kernel;
@@ -320,7 +393,8 @@ export function conv2d(
       ? { kind: 'constant' as const, value: 0 }
       : { kind: 'normal' as const, std: options.std ?? Math.sqrt(1 / fanIn) };
     const weight = g.param('weight', [outChannels, inChannels, kernel, kernel], init);
-    const bias = options.bias === false ? undefined : g.param('bias', [outChannels], { kind: 'constant', value: 0 });
+    const bias =
+      options.bias === false ? undefined : g.param('bias', [outChannels], { kind: 'constant', value: 0 });
     g.addMacs([n, outChannels, ho, wo, inChannels, kernel, kernel]);
     return g.node(
       'Conv',
@@ -368,6 +442,8 @@ export function multiHeadAttentionWithBias(
       `attention_bias must be ${expected}, got [${attentionBias.shape.join(', ')}]`,
     );
   }
+  if (g.attention === 'unfused')
+    return unfusedAttention(g, q, k, v, heads, options.scale ?? 1 / Math.sqrt(d / heads), attentionBias);
   g.addMacs([b, s, l, d], 2);
   const attrs = { num_heads: heads, scale: { float: options.scale ?? 1 / Math.sqrt(d / heads) } };
   return g.node(
@@ -377,4 +453,29 @@ export function multiHeadAttentionWithBias(
     attrs,
     'com.microsoft',
   )[0]!;
+}
+
+/**
+ * softmax(q·kᵀ·scale + bias)·v per head, from MatMul/Softmax: the same function as MultiHeadAttention, for
+ * execution providers whose fused kernel is wrong. Materialises [B, heads, S, L] scores.
+ */
+function unfusedAttention(
+  g: GraphBuilder,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  heads: number,
+  scale: number,
+  bias: Tensor | undefined,
+): Tensor {
+  const d = q.shape[2] as number;
+  const headDim = d / heads;
+  const split = (t: Tensor) => transpose(g, reshape(g, t, [0, 0, heads, headDim]), [0, 2, 1, 3]); // [B, h, S, hd]
+  const qh = split(q);
+  const kt = transpose(g, reshape(g, k, [0, 0, heads, headDim]), [0, 2, 3, 1]); // [B, h, hd, L]
+  let scores = mul(g, matmul(g, qh, kt), g.scalar(scale)); // [B, h, S, L]
+  if (bias) scores = add(g, scores, cast(g, bias, scores.dtype));
+  const probs = softmax(g, scores, -1);
+  const o = matmul(g, probs, split(v)); // [B, h, S, hd]
+  return reshape(g, transpose(g, o, [0, 2, 1, 3]), [0, 0, d]);
 }

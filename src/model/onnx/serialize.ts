@@ -45,7 +45,12 @@ export interface WrittenModel {
  * Writes the graph as an ONNX model file. Parameter data is requested one tensor at a time and written
  * immediately when external data is used, so memory stays bounded by the largest tensor.
  */
-export function writeModel(g: GraphBuilder, path: string, values: ParameterValues, options: WriteOptions): WrittenModel {
+export function writeModel(
+  g: GraphBuilder,
+  path: string,
+  values: ParameterValues,
+  options: WriteOptions,
+): WrittenModel {
   const tmpPath = `${path}.partial`;
   const dataName = `${basename(path)}.data`;
   const dataPath = `${path}.data`;
@@ -87,7 +92,13 @@ export function writeModel(g: GraphBuilder, path: string, values: ParameterValue
       if (data.length !== expected) {
         throw new Error(`${g.name}: values for ${p.name} have ${data.length} elements, expected ${expected}`);
       }
-      emit(p.tensor, encode(p.layout === 'transpose2d' ? transpose2d(data, p.shape[0]!, p.shape[1]!) : data, p.tensor.dtype));
+      emit(
+        p.tensor,
+        encode(
+          p.layout === 'transpose2d' ? transpose2d(data, p.shape[0]!, p.shape[1]!) : data,
+          p.tensor.dtype,
+        ),
+      );
     }
     for (const c of g.constants) {
       // Small constants stay inline even with external data: ORT folds them, and the graph stays readable.
@@ -145,7 +156,15 @@ export function modelBytes(g: GraphBuilder, values: ParameterValues): Uint8Array
   const initializers: TensorProto[] = [];
   for (const p of g.parameters) {
     const data = values(p);
-    initializers.push(tensorProto(p.tensor, encode(p.layout === 'transpose2d' ? transpose2d(data, p.shape[0]!, p.shape[1]!) : data, p.tensor.dtype)));
+    initializers.push(
+      tensorProto(
+        p.tensor,
+        encode(
+          p.layout === 'transpose2d' ? transpose2d(data, p.shape[0]!, p.shape[1]!) : data,
+          p.tensor.dtype,
+        ),
+      ),
+    );
   }
   for (const c of g.constants) initializers.push(tensorProto(c.tensor, encode(c.data, c.tensor.dtype)));
   return toBinary(
@@ -188,7 +207,8 @@ function encode(data: ConstantData, dtype: DType): Uint8Array {
   }
   const bytes = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
   const expected = (bytes.byteLength / bytesPerElement[dtype]) * bytesPerElement[dtype];
-  if (expected !== bytes.byteLength) throw new Error(`data of ${bytes.byteLength} bytes is not a whole number of ${dtype}`);
+  if (expected !== bytes.byteLength)
+    throw new Error(`data of ${bytes.byteLength} bytes is not a whole number of ${dtype}`);
   return bytes;
 }
 
@@ -244,13 +264,25 @@ function attributeProto(name: string, v: AttributeValue): AttributeProto {
     return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(v) });
   }
   if (typeof v === 'string') {
-    return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.STRING, s: new TextEncoder().encode(v) });
+    return create(AttributeProtoSchema, {
+      name,
+      type: AttributeProto_AttributeType.STRING,
+      s: new TextEncoder().encode(v),
+    });
   }
   if (Array.isArray(v)) {
-    return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INTS, ints: v.map((x) => BigInt(x)) });
+    return create(AttributeProtoSchema, {
+      name,
+      type: AttributeProto_AttributeType.INTS,
+      ints: v.map((x) => BigInt(x)),
+    });
   }
   if (v instanceof Float32Array) {
-    return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.FLOATS, floats: Array.from(v) });
+    return create(AttributeProtoSchema, {
+      name,
+      type: AttributeProto_AttributeType.FLOATS,
+      floats: Array.from(v),
+    });
   }
   if (typeof v === 'object' && v !== null && 'float' in v) {
     return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.FLOAT, f: v.float });

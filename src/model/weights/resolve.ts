@@ -25,7 +25,8 @@ export class WeightMismatchError extends Error {
     readonly misshaped: { name: string; expected: number[]; actual: number[] }[],
   ) {
     const lines: string[] = [];
-    const list = (xs: string[]) => xs.slice(0, 20).join(', ') + (xs.length > 20 ? `, … (${xs.length} in all)` : '');
+    const list = (xs: string[]) =>
+      xs.slice(0, 20).join(', ') + (xs.length > 20 ? `, … (${xs.length} in all)` : '');
     if (missing.length) lines.push(`missing ${missing.length}: ${list(missing)}`);
     if (unexpected.length) lines.push(`unexpected ${unexpected.length}: ${list(unexpected)}`);
     if (misshaped.length) {
@@ -49,7 +50,11 @@ export interface ResolvedWeights {
 
 /** Seeded weights: every parameter from its own (seed, name) stream. */
 export function seededWeights(seed: number): ResolvedWeights {
-  return { values: (p) => seededValues(p, seed), provenance: { kind: 'seeded', seed }, close: () => undefined };
+  return {
+    values: (p) => seededValues(p, seed),
+    provenance: { kind: 'seeded', seed },
+    close: () => undefined,
+  };
 }
 
 /**
@@ -57,7 +62,11 @@ export function seededWeights(seed: number): ResolvedWeights {
  * present with its exact shape, except those the network marks as new; every checkpoint tensor must be used, so a
  * checkpoint of another architecture or size is refused with the full list of differences.
  */
-export async function checkpointWeights(def: NetworkDefinition, files: readonly string[], seed: number): Promise<ResolvedWeights> {
+export async function checkpointWeights(
+  def: NetworkDefinition,
+  files: readonly string[],
+  seed: number,
+): Promise<ResolvedWeights> {
   const opened = files.map((f) => SafetensorsFile.open(f));
   const owner = new Map<string, SafetensorsFile>();
   for (const f of opened) for (const name of f.entries.keys()) owner.set(name, f);
@@ -69,7 +78,11 @@ export async function checkpointWeights(def: NetworkDefinition, files: readonly 
     if (owner.has(alias)) {
       if (!owner.has(canonical)) aliasOf.set(canonical, alias);
       owner.delete(alias);
-      if (aliasOf.has(canonical)) owner.set(canonical, opened.find((f) => f.entries.has(alias))!);
+      if (aliasOf.has(canonical))
+        owner.set(
+          canonical,
+          opened.find((f) => f.entries.has(alias))!,
+        );
     }
   }
   const missing: string[] = [];

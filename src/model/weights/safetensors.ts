@@ -48,7 +48,8 @@ export class SafetensorsFile {
     try {
       const size = fstatSync(fd).size;
       const head = Buffer.alloc(8);
-      if (size < 8 || readSync(fd, head, 0, 8, 0) !== 8) throw new SafetensorsError(path, 'file shorter than its 8-byte header length');
+      if (size < 8 || readSync(fd, head, 0, 8, 0) !== 8)
+        throw new SafetensorsError(path, 'file shorter than its 8-byte header length');
       const headerLen = Number(head.readBigUInt64LE(0));
       if (headerLen <= 0 || 8 + headerLen > size) {
         throw new SafetensorsError(path, `header length ${headerLen} does not fit a file of ${size} bytes`);
@@ -76,9 +77,13 @@ export class SafetensorsFile {
         const [begin, end] = e.data_offsets;
         const per = BYTES[e.dtype];
         const count = e.shape.reduce((a, b) => a * b, 1);
-        if (per === undefined) throw new SafetensorsError(path, `tensor ${name}: unsupported dtype ${e.dtype}`);
+        if (per === undefined)
+          throw new SafetensorsError(path, `tensor ${name}: unsupported dtype ${e.dtype}`);
         if (end - begin !== count * per || end > dataLen || begin < 0) {
-          throw new SafetensorsError(path, `tensor ${name}: byte range [${begin}, ${end}) does not match ${e.dtype}[${e.shape.join(', ')}] in ${dataLen} data bytes`);
+          throw new SafetensorsError(
+            path,
+            `tensor ${name}: byte range [${begin}, ${end}) does not match ${e.dtype}[${e.shape.join(', ')}] in ${dataLen} data bytes`,
+          );
         }
         entries.set(name, { name, dtype: e.dtype, shape: e.shape, begin, end });
       }
@@ -138,7 +143,8 @@ export function writeSafetensors(
   for (const name of names) {
     const t = tensors[name]!;
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new Error(`${name}: shape [${t.shape.join(', ')}] ≠ ${t.data.length} values`);
+    if (count !== t.data.length)
+      throw new Error(`${name}: shape [${t.shape.join(', ')}] ≠ ${t.data.length} values`);
     header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
   }

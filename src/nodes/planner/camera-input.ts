@@ -68,7 +68,9 @@ export class CameraInput {
       return {
         fresh: false,
         sampled: [],
-        problems: [`camera frame on ${this.#config.topic}: invalid stamp ${JSON.stringify(msg.header?.stamp)}`],
+        problems: [
+          `camera frame on ${this.#config.topic}: invalid stamp ${JSON.stringify(msg.header?.stamp)}`,
+        ],
       };
     }
     const problem = this.#cheapProblem(msg, stampNs);
@@ -111,8 +113,9 @@ export class CameraInput {
     return frame;
   }
 
+  /** The configured type decides (the transport delivers that type); the message is only narrowed. */
   #isRaw(msg: Image | CompressedImage): msg is Image {
-    return this.#config.type === RosTypes.Image;
+    return this.#config.type === RosTypes.Image && msg !== undefined;
   }
 
   /** What can be told without decoding: the raw layout, or a compressed format and non-empty data. */
@@ -134,7 +137,14 @@ export class CameraInput {
         problem,
       );
     }
-    const source = { topic, encoding: msg.format, width: 0, height: 0, stampNs, bytes: msg.data?.length ?? 0 };
+    const source = {
+      topic,
+      encoding: msg.format,
+      width: 0,
+      height: 0,
+      stampNs,
+      bytes: msg.data?.length ?? 0,
+    };
     if (!/jpe?g|png/i.test(msg.format ?? '')) {
       return new CameraFrameError(source, 'unsupported compressed format; expected one naming jpeg or png');
     }

@@ -103,7 +103,9 @@ export function episodeStep(episode: Episode, event: EpisodeEvent, params: Episo
     case 'arrived':
       if (!navigating) return unchanged(`arrival ignored: episode is ${episode.state}`);
       if (event.episodeId !== episode.id) {
-        return unchanged(`arrival of episode "${event.episodeId}" ignored: the current one is "${episode.id}"`);
+        return unchanged(
+          `arrival of episode "${event.episodeId}" ignored: the current one is "${episode.id}"`,
+        );
       }
       return end('arrived', event.detail);
     case 'stuck':
@@ -111,7 +113,11 @@ export function episodeStep(episode: Episode, event: EpisodeEvent, params: Episo
       return end('stuck', event.detail);
     case 'plan':
       if (!navigating) return unchanged(`plan ignored: episode is ${episode.state}`);
-      return { episode: { ...episode, plans: episode.plans + 1, failedPlansInRow: 0 }, started: false, ended: false };
+      return {
+        episode: { ...episode, plans: episode.plans + 1, failedPlansInRow: 0 },
+        started: false,
+        ended: false,
+      };
     case 'no_plan':
     case 'encode_error': {
       if (!navigating) return unchanged(`failure ignored: episode is ${episode.state}`);

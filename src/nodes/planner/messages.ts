@@ -1,8 +1,46 @@
 import { compose, IDENTITY_POSE, type Pose2D } from '../../controller/se2';
-import type { Path, PlanMsg, PlannerStatusMsg, Pose, PoseStamped } from '../../messages/ros';
+import type { PlannerConfig } from '../../config/schema';
+import {
+  RosTypes,
+  type CompressedImage,
+  type Path,
+  type PlanMsg,
+  type PlannerHeartbeatMsg,
+  type PlannerStatusMsg,
+  type Pose,
+  type PoseStamped,
+} from '../../messages/ros';
 import { nsToStamp, secondsToNs, type TimeNs } from '../../messages/time';
 import type { Plan, StageTimings } from '../../planner/plan';
+import { Qos, type Publisher, type Transport } from '../../transport/transport';
 import type { Episode } from './episode';
+
+export interface PlannerPublishers {
+  readonly plan: Publisher<PlanMsg>;
+  readonly path: Publisher<Path>;
+  readonly future: Publisher<CompressedImage>;
+  readonly status: Publisher<PlannerStatusMsg>;
+  readonly heartbeat: Publisher<PlannerHeartbeatMsg>;
+}
+
+/**
+ * The planner's outputs. The status is latched (a late Foxglove or operator sees why the planner is where it
+ * is); the preview is best-effort like any image stream; plans and heartbeats are reliable, which best-effort
+ * readers (the controller) accept too.
+ */
+export function createPublishers(t: Transport, p: PlannerConfig): PlannerPublishers {
+  return {
+    plan: t.createPublisher<PlanMsg>(p.plan_topic, RosTypes.Plan, Qos.commands),
+    path: t.createPublisher<Path>(p.path_topic, RosTypes.Path, Qos.commands),
+    future: t.createPublisher<CompressedImage>(p.future_topic, RosTypes.CompressedImage, Qos.sensorData),
+    status: t.createPublisher<PlannerStatusMsg>(p.status_topic, RosTypes.PlannerStatus, Qos.latched),
+    heartbeat: t.createPublisher<PlannerHeartbeatMsg>(
+      p.heartbeat_topic,
+      RosTypes.PlannerHeartbeat,
+      Qos.commands,
+    ),
+  };
+}
 
 /** The odometry pose at a plan's input stamp, with the frame it is expressed in (the odometry frame). */
 export interface InputPose {

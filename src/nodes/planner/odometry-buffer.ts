@@ -18,9 +18,11 @@ export class OdometryBuffer {
     if ('error' in ground) return ground.error;
     const stampNs = stampToNs(msg.header.stamp);
     const last = this.#samples[this.#samples.length - 1];
-    if (last && stampNs <= last.stampNs) return `stamp ${stampNs} ns is not after the previous ${last.stampNs} ns`;
+    if (last && stampNs <= last.stampNs)
+      return `stamp ${stampNs} ns is not after the previous ${last.stampNs} ns`;
     this.#samples.push({ stampNs, pose: { pose: msg.pose.pose, ground, frameId: msg.header.frame_id } });
-    while (this.#samples.length > 1 && this.#samples[0]!.stampNs < stampNs - this.spanNs) this.#samples.shift();
+    while (this.#samples.length > 1 && this.#samples[0]!.stampNs < stampNs - this.spanNs)
+      this.#samples.shift();
     return undefined;
   }
 

@@ -58,7 +58,8 @@ export class StuckDetector {
   #motionSinceNs: TimeNs | undefined;
 
   constructor(params: StuckParams) {
-    if (params.timeoutNs <= 0n) throw new RangeError(`stuck timeout must be positive, got ${params.timeoutNs} ns`);
+    if (params.timeoutNs <= 0n)
+      throw new RangeError(`stuck timeout must be positive, got ${params.timeoutNs} ns`);
     this.#params = params;
   }
 

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../../model/onnx/dtype';
 import type { ModelManifest, NetworkEntry } from '../../model/manifest';
 import type { NetworkKey } from '../../model/network';
-import { type ExecutionProvider, type Feed, InferenceError, type NetworkLoadReport, type RunRequest, type RunResult, type TensorData } from './types';
+import {
+  type ExecutionProvider,
+  type Feed,
+  InferenceError,
+  type NetworkLoadReport,
+  type RunRequest,
+  type RunResult,
+  type TensorData,
+} from './types';
 
 interface LoadedNetwork {
   session: ort.InferenceSession;
@@ -19,7 +27,12 @@ export class SessionSet {
   readonly #networks = new Map<NetworkKey, LoadedNetwork>();
   readonly #kept = new Map<string, ort.Tensor>();
 
-  async load(dir: string, manifest: ModelManifest, providers: readonly ExecutionProvider[], keys: readonly NetworkKey[]): Promise<NetworkLoadReport[]> {
+  async load(
+    dir: string,
+    manifest: ModelManifest,
+    providers: readonly ExecutionProvider[],
+    keys: readonly NetworkKey[],
+  ): Promise<NetworkLoadReport[]> {
     const reports: NetworkLoadReport[] = [];
     for (const key of keys) {
       const entry = manifest.networks[key];
@@ -32,6 +45,8 @@ export class SessionSet {
           const session = await ort.InferenceSession.create(join(dir, entry.file), {
             executionProviders: [provider],
             graphOptimizationLevel: 'all',
+            // Warnings about shape ops placed on the CPU are expected for every WebGPU session.
+            logSeverityLevel: 3,
           });
           loaded = { session, entry, provider };
           break;
@@ -41,10 +56,18 @@ export class SessionSet {
         }
       }
       if (!loaded) {
-        throw new InferenceError(key, `no execution provider could start it: ${fallbacks.map((f) => `${f.provider}: ${f.error}`).join('; ')}`);
+        throw new InferenceError(
+          key,
+          `no execution provider could start it: ${fallbacks.map((f) => `${f.provider}: ${f.error}`).join('; ')}`,
+        );
       }
       this.#networks.set(key, loaded);
-      reports.push({ network: key, provider: loaded.provider, fallbacks, loadMs: performance.now() - started });
+      reports.push({
+        network: key,
+        provider: loaded.provider,
+        fallbacks,
+        loadMs: performance.now() - started,
+      });
     }
     return reports;
   }
@@ -59,7 +82,8 @@ export class SessionSet {
       feeds[spec.name] = this.#tensorFor(req.network, spec.name, spec.dtype, feed);
     }
     for (const name of Object.keys(req.feeds)) {
-      if (!net.entry.inputs.some((i) => i.name === name)) throw new InferenceError(req.network, `unknown input ${name}`);
+      if (!net.entry.inputs.some((i) => i.name === name))
+        throw new InferenceError(req.network, `unknown input ${name}`);
     }
     const started = performance.now();
     let results: ort.InferenceSession.OnnxValueMapType;
@@ -102,14 +126,17 @@ export class SessionSet {
   #tensorFor(network: NetworkKey, name: string, dtype: string, feed: Feed): ort.Tensor {
     if ('ref' in feed) {
       const kept = this.#kept.get(feed.ref);
-      if (!kept) throw new InferenceError(network, `input ${name} refers to ${feed.ref}, which no earlier run kept`);
+      if (!kept)
+        throw new InferenceError(network, `input ${name} refers to ${feed.ref}, which no earlier run kept`);
       return kept;
     }
     if (dtype === 'int64') {
-      if (feed.dtype !== 'int64') throw new InferenceError(network, `input ${name} must be int64, got ${feed.dtype}`);
+      if (feed.dtype !== 'int64')
+        throw new InferenceError(network, `input ${name} must be int64, got ${feed.dtype}`);
       return new ort.Tensor('int64', feed.data, feed.dims);
     }
-    if (feed.dtype !== 'float32') throw new InferenceError(network, `input ${name} must be float, got ${feed.dtype}`);
+    if (feed.dtype !== 'float32')
+      throw new InferenceError(network, `input ${name} must be float, got ${feed.dtype}`);
     if (dtype === 'float16') {
       const bits = new Uint16Array(feed.data.length);
       for (let i = 0; i < bits.length; i++) bits[i] = float32ToFloat16Bits(feed.data[i]!);
@@ -124,7 +151,11 @@ function toTensorData(t: ort.Tensor): TensorData {
     case 'float32':
       return { dtype: 'float32', dims: [...t.dims], data: Float32Array.from(t.data as Float32Array) };
     case 'float16':
-      return { dtype: 'float32', dims: [...t.dims], data: Float32Array.from(t.data as Uint16Array, float16BitsToFloat32) };
+      return {
+        dtype: 'float32',
+        dims: [...t.dims],
+        data: Float32Array.from(t.data as Uint16Array, float16BitsToFloat32),
+      };
     case 'int64':
       return { dtype: 'int64', dims: [...t.dims], data: BigInt64Array.from(t.data as BigInt64Array) };
     default:

@@ -1,7 +1,15 @@
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { WorkerRequest, WorkerResponse } from './worker';
-import { type EngineLoadOptions, type InferenceEngine, InferenceError, type NetworkLoadReport, type RunRequest, type RunResult, type TensorData } from './types';
+import {
+  type EngineLoadOptions,
+  type InferenceEngine,
+  InferenceError,
+  type NetworkLoadReport,
+  type RunRequest,
+  type RunResult,
+  type TensorData,
+} from './types';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; what: string };
 
@@ -34,7 +42,8 @@ export class WorkerInferenceEngine implements InferenceEngine {
     });
     const fail = (err: Error) => {
       this.#dead = err;
-      for (const p of this.#pending.values()) p.reject(new InferenceError(p.what, `inference worker died: ${err.message}`));
+      for (const p of this.#pending.values())
+        p.reject(new InferenceError(p.what, `inference worker died: ${err.message}`));
       this.#pending.clear();
     };
     this.#worker.on('error', fail);
@@ -63,7 +72,11 @@ export class WorkerInferenceEngine implements InferenceEngine {
   }
 
   memory(): Promise<{ rssBytes: number; heapBytes: number; externalBytes: number }> {
-    return this.#call({ kind: 'memory' }, 'memory') as Promise<{ rssBytes: number; heapBytes: number; externalBytes: number }>;
+    return this.#call({ kind: 'memory' }, 'memory') as Promise<{
+      rssBytes: number;
+      heapBytes: number;
+      externalBytes: number;
+    }>;
   }
 
   async close(): Promise<void> {
@@ -79,7 +92,10 @@ export class WorkerInferenceEngine implements InferenceEngine {
   }
 
   #call(body: RequestBody, what: string, transfer: ArrayBuffer[] = []): Promise<unknown> {
-    if (this.#dead) return Promise.reject(new InferenceError(what, `inference worker is not running (${this.#dead.message})`));
+    if (this.#dead)
+      return Promise.reject(
+        new InferenceError(what, `inference worker is not running (${this.#dead.message})`),
+      );
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, what });
@@ -93,7 +109,10 @@ export class WorkerInferenceEngine implements InferenceEngine {
 function spawnWorker(): Worker {
   if (__filename.endsWith('.ts')) {
     const entry = join(__dirname, 'worker.ts');
-    return new Worker(`require('ts-node').register({ transpileOnly: true }); require(${JSON.stringify(entry)});`, { eval: true });
+    return new Worker(
+      `require('ts-node').register({ transpileOnly: true }); require(${JSON.stringify(entry)});`,
+      { eval: true },
+    );
   }
   return new Worker(join(__dirname, 'worker.js'));
 }

@@ -17,7 +17,8 @@ export type WorkerRequest =
   | { id: number; kind: 'memory' }
   | { id: number; kind: 'close' };
 
-export type WorkerResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string; name: string };
+export type WorkerResponse =
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string; name: string };
 
 const port = parentPort;
 if (!port) throw new Error('the inference worker must run in a worker thread');

@@ -44,6 +44,25 @@ export function convWith(
   const ho = Math.floor((h + pt + pb - kh!) / stride) + 1;
   const wo = Math.floor((w + pl + pr - kw!) / stride) + 1;
   g.addMacs([f, o!, ho, wo, i!, kh!, kw!]);
+  // onnxruntime-node 1.30's WebGPU Conv miscomputes some input widths that are not multiples of 4 (measured here
+  // on lavapipe: 6, 9, 18, 27 wrong; 3, 4, 5, 7, 12 right), e.g. the 3 stacked RGB taps of conv_in. Zero channels
+  // on input and weight make the width a multiple of 4 without changing the result.
+  const extra = c > 4 && c % 4 !== 0 ? 4 - (c % 4) : 0;
+  if (extra) {
+    const pads = [0, 0, 0, 0, 0, extra, 0, 0];
+    x = g.node(
+      'Pad',
+      [x, g.ints(pads)],
+      { shape: [f, c + extra, h, w], dtype: x.dtype },
+      { mode: 'constant' },
+    )[0]!;
+    weight = g.node(
+      'Pad',
+      [weight, g.ints(pads)],
+      { shape: [o!, c + extra, kh!, kw!], dtype: weight.dtype },
+      { mode: 'constant' },
+    )[0]!;
+  }
   return g.node(
     'Conv',
     [x, weight, bias],

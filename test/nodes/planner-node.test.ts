@@ -1,0 +1,403 @@
+import { strict as assert } from 'node:assert';
+import sharp from 'sharp';
+import { trajectoryFromPlan } from '../../src/controller';
+import type {
+  CompressedImage,
+  Path,
+  PlanMsg,
+  PlannerHeartbeatMsg,
+  PlannerStatusMsg,
+} from '../../src/messages/ros';
+import { nsToStamp, stampToNs } from '../../src/messages/time';
+import type { Planner } from '../../src/planner/planner';
+import { compressedImage, halves } from '../camera/images';
+import {
+  cameraFrame,
+  closeSharedPlanner,
+  loadTinyPlanner,
+  MS,
+  odometry,
+  S,
+  sharedPlanner,
+  startRig,
+  T0,
+  until,
+  type Rig,
+} from './planner-fixtures';
+
+const PLAN = '/svnav/plan';
+const PATH = '/svnav/path';
+const STATUS = '/svnav/status';
+const HEARTBEAT = '/svnav/heartbeat';
+const FUTURE = '/svnav/imagined_future';
+const stampOf = (i: number) => T0 + BigInt(i) * 250n * MS;
+const plans = (rig: Rig) => rig.on<PlanMsg>(PLAN);
+const statuses = (rig: Rig) => rig.on<PlannerStatusMsg>(STATUS);
+const heartbeats = (rig: Rig) => rig.on<PlannerHeartbeatMsg>(HEARTBEAT);
+const close = (a: number, b: number, what: string, tol = 1e-6) =>
+  assert.ok(Math.abs(a - b) <= tol, `${what}: expected ${b}, got ${a}`);
+
+describe('PlannerNode (real tiny model, in-memory transport, virtual time)', function () {
+  this.timeout(60_000);
+  let planner: Planner;
+  const rigs: Rig[] = [];
+  const rig = (overrides: Parameters<typeof startRig>[1] = {}) => {
+    const r = startRig(planner, overrides);
+    rigs.push(r);
+    return r;
+  };
+
+  before(async () => {
+    planner = await sharedPlanner();
+  });
+  afterEach(async () => {
+    for (const r of rigs.splice(0)) await r.node.stop('test over');
+  });
+
+  it('turns camera frames into a Plan, Path and Status stamped with the input frame', async () => {
+    const r = rig();
+    await r.frame(0); // the encoder's first chunk is one frame
+    assert.equal(plans(r).length, 1);
+    for (let i = 1; i <= 4; i++) await r.frame(i); // then one chunk per 4 frames
+    const [first, second] = plans(r);
+    assert.ok(first && second && plans(r).length === 2, `${plans(r).length} plans`);
+    assert.deepEqual(first.header, { stamp: nsToStamp(stampOf(0)), frame_id: 'base_link' });
+    assert.deepEqual(second.header.stamp, nsToStamp(stampOf(4)));
+    assert.equal(second.sequence, first.sequence + 1);
+    assert.equal(first.episode_id, r.node.episode.id);
+    assert.equal(first.instruction, 'walk to the wooden door');
+    assert.equal(first.step_dt_s, 0.25);
+    assert.deepEqual([first.dx_m.length, first.dy_m.length, first.dtheta_rad.length], [8, 8, 8]);
+    assert.ok(Array.from(first.dx_m).every(Number.isFinite));
+    assert.equal(first.has_input_pose, false);
+    assert.equal(first.untrained_model, true);
+    // The controller accepts it as is.
+    const trajectory = trajectoryFromPlan(second);
+    assert.equal(trajectory.stampNs, stampOf(4));
+
+    const path = r.on<Path>(PATH)[1]!;
+    assert.equal(path.header.frame_id, 'base_link');
+    assert.equal(path.poses.length, 9);
+    assert.deepEqual(
+      path.poses.map((p) => stampToNs(p.header.stamp) - stampOf(4)),
+      Array.from({ length: 9 }, (_, k) => BigInt(k) * 250n * MS),
+    );
+    const end = path.poses[8]!.pose.position;
+    const wp = trajectory.waypoints[8]!;
+    close(end.x, wp.x_m, 'path end x');
+    close(end.y, wp.y_m, 'path end y');
+
+    const planStatus = statuses(r).filter((s) => s.plan_sequence === second.sequence);
+    assert.equal(planStatus.length, 1);
+    const s = planStatus[0]!;
+    assert.deepEqual(
+      [s.episode_state, s.history_chunks, s.execution_provider, s.untrained_model],
+      ['navigating', 2, 'cpu', true],
+    );
+    assert.ok(s.dit_ms > 0 && s.action_ms > 0 && s.encode_ms > 0, JSON.stringify(s));
+    assert.ok(s.total_ms >= s.dit_ms + s.action_ms);
+    assert.match(
+      s.message,
+      /^plan \d+: 8 steps from the frame at 1700000001000000000 ns \(no odometry pose\) \[UNTRAINED MODEL\]$/,
+    );
+  });
+
+  it('measures latency from frame arrival and takes input_pose and the path frame from the nearest odometry', async () => {
+    const r = rig();
+    const odomTopic = r.config.controller.odom_topic;
+    r.inject(odomTopic, 'nav_msgs/msg/Odometry', odometry(stampOf(0) - 400n * MS, 9, 9, 0)); // too far from the frame
+    r.inject(odomTopic, 'nav_msgs/msg/Odometry', odometry(stampOf(0) - 30n * MS, 2, 1, Math.PI / 2));
+    r.inject(odomTopic, 'nav_msgs/msg/Odometry', odometry(stampOf(0) + 120n * MS, 2.1, 1, Math.PI / 2));
+    r.inject(r.config.camera.topic, r.config.camera.type, cameraFrame(stampOf(0)));
+    r.clock.advanceBy(300n * MS); // the frame waits in decode/encode/plan while 0.3 s pass
+    await r.node.idle();
+    const [plan] = plans(r);
+    assert.ok(plan);
+    close(plan.latency_s, 0.3, 'latency_s');
+    assert.equal(plan.has_input_pose, true);
+    assert.deepEqual(plan.input_pose.position, { x: 2, y: 1, z: 0.3 });
+    const [path] = r.on<Path>(PATH);
+    assert.equal(path!.header.frame_id, 'odom');
+    assert.deepEqual(path!.poses[0]!.pose.position, { x: 2, y: 1, z: 0.3 });
+    // Heading +90°: the plan's first forward step moves the path along +y in the odometry frame.
+    const step1 = path!.poses[1]!.pose.position;
+    close(step1.x, 2 - plan.dy_m[0]!, 'x after one step', 1e-6);
+    close(step1.y, 1 + plan.dx_m[0]!, 'y after one step', 1e-6);
+  });
+
+  it('publishes a heartbeat at 10 Hz whose camera age is negative before any frame and grows when frames stop', async () => {
+    const r = rig();
+    const atStart = heartbeats(r).length;
+    r.clock.advanceBy(1n * S);
+    const early = heartbeats(r).slice(atStart);
+    assert.equal(early.length, 10);
+    assert.deepEqual(
+      early.map((h) => stampToNs(h.stamp) - T0),
+      Array.from({ length: 10 }, (_, k) => BigInt(k + 1) * 100n * MS),
+    );
+    assert.ok(early.every((h) => h.camera_age_s === -1 && h.episode_state === 'navigating' && !h.planning));
+    assert.ok(early.every((h, k) => k === 0 || h.sequence === early[k - 1]!.sequence + 1));
+    await r.frame(4); // stamp T0 + 1 s, arrives at clock T0 + 1 s
+    const before = heartbeats(r).length;
+    r.clock.advanceBy(2n * S);
+    const ages = heartbeats(r)
+      .slice(before)
+      .map((h) => Number(h.camera_age_s.toFixed(3)));
+    assert.deepEqual(
+      ages,
+      Array.from({ length: 20 }, (_, k) => Number(((k + 1) / 10).toFixed(3))),
+    );
+    assert.equal(heartbeats(r).at(-1)!.episode_id, r.node.episode.id);
+  });
+
+  it('starts a new episode on a new instruction: history reset, new id, and the next plan uses it', async () => {
+    const r = rig();
+    for (let i = 0; i <= 4; i++) await r.frame(i);
+    const firstEpisode = r.node.episode.id;
+    assert.equal(plans(r).length, 2);
+    r.clock.advanceBy(1n * MS);
+    r.inject('/svnav/instruction', 'std_msgs/msg/String', { data: 'turn left at the sofa' });
+    const second = r.node.episode;
+    assert.notEqual(second.id, firstEpisode);
+    assert.deepEqual([second.state, second.instruction], ['navigating', 'turn left at the sofa']);
+    assert.equal(heartbeats(r).at(-1)!.episode_id, second.id, 'heartbeat sent at once');
+    await r.frame(5);
+    const plan = plans(r).at(-1)!;
+    assert.equal(plans(r).length, 3);
+    assert.deepEqual([plan.instruction, plan.episode_id], ['turn left at the sofa', second.id]);
+    assert.deepEqual(
+      plan.header.stamp,
+      nsToStamp(stampOf(5)),
+      'the first frame of the episode is its first chunk',
+    );
+    assert.equal(statuses(r).at(-1)!.history_chunks, 1, 'history was reset');
+    // Re-sending the same instruction does not restart the episode.
+    r.inject('/svnav/instruction', 'std_msgs/msg/String', { data: 'turn left at the sofa' });
+    assert.equal(r.node.episode.id, second.id);
+  });
+
+  it('cancels the in-flight plan on the "cancel" command: nothing is published from it', async () => {
+    const r = rig();
+    r.inject(r.config.camera.topic, r.config.camera.type, cameraFrame(stampOf(0)));
+    await until(() => r.node.planning, 'a plan in flight');
+    r.inject('/svnav/command', 'std_msgs/msg/String', { data: 'cancel' });
+    assert.equal(r.node.episode.state, 'cancelled');
+    const hb = heartbeats(r).at(-1)!;
+    assert.deepEqual([hb.episode_state, hb.planning], ['cancelled', false]);
+    await r.node.idle();
+    assert.equal(plans(r).length, 0);
+    assert.match(statuses(r).at(-1)!.message, /episode ep1-\d+ cancelled .*: command "cancel"/);
+    await r.frame(1);
+    assert.equal(plans(r).length, 0, 'no planning after the episode ended');
+    // "start" begins a new episode with the same instruction.
+    r.inject('/svnav/command', 'std_msgs/msg/String', { data: 'start' });
+    await r.frame(2);
+    assert.equal(plans(r).length, 1);
+    assert.equal(plans(r)[0]!.episode_id, r.node.episode.id);
+    r.inject('/svnav/command', 'std_msgs/msg/String', { data: 'dance' });
+    assert.match(
+      statuses(r).at(-1)!.message,
+      /unknown command "dance" on \/svnav\/command; expected start, stop, cancel/,
+    );
+  });
+
+  it('ends the episode when the controller reports arrival of this episode, not of an older one', async () => {
+    const r = rig();
+    await r.frame(0);
+    const status = (episode_id: string) => ({
+      data: JSON.stringify({
+        state: 'stopped',
+        stop_reason: { kind: 'arrived', episode_id, consecutive_plans: 3 },
+        stop_message: 'arrived',
+      }),
+    });
+    r.inject('/svnav/controller_status', 'std_msgs/msg/String', status('ep0-123'));
+    assert.equal(r.node.episode.state, 'navigating');
+    r.inject('/svnav/controller_status', 'std_msgs/msg/String', status(r.node.episode.id));
+    assert.equal(r.node.episode.state, 'arrived');
+    for (let i = 1; i <= 4; i++) await r.frame(i);
+    assert.equal(plans(r).length, 1, 'no plans after arrival');
+  });
+
+  it('reports the episode stuck when the plans command motion but odometry shows no progress', async () => {
+    const r = rig({
+      planner: { stuck_timeout_s: 2, stuck_min_progress_m: 0.3 },
+      safety: { arrival_displacement_m: 0.001, arrival_rotation_rad: 0.001 },
+    });
+    for (let i = 0; i <= 16 && r.node.episode.state === 'navigating'; i++) {
+      r.inject('/odom', 'nav_msgs/msg/Odometry', odometry(stampOf(i), 0, 0, 0)); // held in place
+      await r.frame(i);
+    }
+    const episode = r.node.episode;
+    assert.equal(episode.state, 'stuck');
+    assert.match(
+      episode.reason!,
+      /^stuck, not moving although commanded to: net progress 0\.00 m in 2\.0 s .*odometry/,
+    );
+    assert.equal(heartbeats(r).at(-1)!.episode_state, 'stuck');
+    assert.ok(r.logs.some((l) => l.level === 'warn' && /stuck/.test(l.line)));
+    const count = plans(r).length;
+    for (let i = 17; i <= 21; i++) await r.frame(i);
+    assert.equal(plans(r).length, count, 'planning stopped');
+  });
+
+  it('drops a malformed frame with a diagnostic naming topic, stamp and encoding, and keeps running', async () => {
+    const r = rig();
+    await r.frame(0, { ...cameraFrame(stampOf(0)), step: 100 }); // rows of 160×3 bytes need step ≥ 480
+    await r.frame(1, { ...cameraFrame(stampOf(1)), encoding: 'yuv422' });
+    assert.equal(plans(r).length, 0);
+    const messages = statuses(r).map((s) => s.message);
+    assert.ok(
+      messages.some(
+        (m) =>
+          m.includes(
+            'camera frame on /camera/image_raw at 1700000000.000000000 s (encoding "bgr8", 160×90, step 100',
+          ) && m.includes('step 100 is shorter than a row of 480 bytes'),
+      ),
+      messages.join('\n'),
+    );
+    // The stamp is printed through a float (camera/frame.ts), so only its first digits are exact at 1.7e9 s.
+    assert.ok(
+      messages.some((m) => /at 1700000000\.2\d* s \(encoding "yuv422".*unsupported encoding/.test(m)),
+      messages.join('\n'),
+    );
+    assert.equal(heartbeats(r).at(-1)!.camera_age_s, -1, 'bad frames do not count as a live camera');
+    assert.equal(r.node.stats.badFrames, 2);
+    await r.frame(2);
+    assert.equal(plans(r).length, 1, 'the next good frame plans');
+  });
+
+  it('reports a corrupt JPEG on a CompressedImage camera and plans from the next good one', async () => {
+    const r = rig({
+      camera: { topic: '/camera/image_raw/compressed', type: 'sensor_msgs/msg/CompressedImage' },
+    });
+    const good = await compressedImage(
+      halves(160, 90, [200, 0, 0], [0, 0, 200]),
+      160,
+      90,
+      'jpeg',
+      stampOf(0),
+    );
+    const corrupt = { ...good, data: Buffer.concat([good.data.subarray(0, 40), Buffer.alloc(200, 7)]) };
+    await r.frame(0, corrupt);
+    assert.equal(plans(r).length, 0);
+    const diag = statuses(r).at(-1)!.message;
+    assert.match(
+      diag,
+      /^camera frame on \/camera\/image_raw\/compressed at 1700000000\.000000000 s \(encoding "jpeg"/,
+    );
+    await r.frame(1, { ...good, header: { ...good.header, stamp: nsToStamp(stampOf(1)) } });
+    assert.equal(plans(r).length, 1);
+  });
+
+  it('decodes newest frames only: frames arriving while the encoder is busy replace the waiting one', async () => {
+    const r = rig();
+    for (let i = 0; i <= 4; i++) {
+      r.clock.advanceTo(stampOf(i));
+      r.inject(r.config.camera.topic, r.config.camera.type, cameraFrame(stampOf(i)));
+    }
+    await r.node.idle();
+    const s = r.node.stats;
+    assert.deepEqual([s.framesReceived, s.framesSampled, s.framesReplaced], [5, 5, 3]);
+    assert.equal(
+      s.chunks,
+      1,
+      'frame 0 (first chunk) and frame 4 were encoded; 4 frames more make the next chunk',
+    );
+  });
+
+  it('publishes the imagined future as one 2×4 tiled JPEG stamped with the input frame', async () => {
+    const r = rig();
+    await r.frame(0);
+    const [future] = r.on<CompressedImage>(FUTURE);
+    assert.ok(
+      future,
+      `no preview; statuses: ${statuses(r)
+        .map((s) => s.message)
+        .join(' | ')}`,
+    );
+    assert.deepEqual(future.header, { stamp: nsToStamp(stampOf(0)), frame_id: 'front_camera' });
+    assert.equal(future.format, 'jpeg');
+    const meta = await sharp(future.data).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 4 * 112, 2 * 64]);
+  });
+
+  it('stop() tears down subscriptions and the heartbeat timer, cancels the in-flight plan and says so', async () => {
+    const r = rig();
+    r.inject(r.config.camera.topic, r.config.camera.type, cameraFrame(stampOf(0)));
+    await until(() => r.node.planning, 'a plan in flight');
+    await r.node.stop('test');
+    assert.equal(plans(r).length, 0);
+    const last = heartbeats(r).at(-1)!;
+    assert.deepEqual([last.episode_state, last.planning], ['cancelled', false]);
+    assert.match(statuses(r).at(-1)!.message, /^planner stopped: test$/);
+    const published = r.transport.published.length;
+    r.clock.advanceBy(2n * S);
+    r.inject(r.config.camera.topic, r.config.camera.type, cameraFrame(stampOf(8)));
+    r.inject('/svnav/instruction', 'std_msgs/msg/String', { data: 'go' });
+    await r.node.idle();
+    assert.equal(r.transport.published.length, published + 2, 'only the two injected messages');
+  });
+});
+
+describe('PlannerNode with an untrained model in robot mode', function () {
+  this.timeout(60_000);
+  let planner: Planner;
+  before(async () => {
+    planner = await sharedPlanner();
+  });
+
+  it('refuses to plan: logs an error naming the seeded networks, says so in status and heartbeat, never plans', async () => {
+    const r = startRig(planner, { model: { allow_untrained: false } });
+    assert.match(
+      r.node.refusal!,
+      /REFUSING TO PLAN: model models\/tiny is untrained \(seeded weights in dit_step, history_compressor/,
+    );
+    const error = r.logs.find((l) => l.level === 'error');
+    assert.ok(
+      error && error.line.includes('vae_encoder') && error.line.includes('action_step'),
+      JSON.stringify(r.logs),
+    );
+    assert.equal(statuses(r).at(-1)!.message, r.node.refusal);
+    for (let i = 0; i <= 4; i++) await r.frame(i);
+    r.inject('/svnav/command', 'std_msgs/msg/String', { data: 'start' });
+    r.clock.advanceBy(1n * S);
+    assert.equal(plans(r).length, 0);
+    assert.equal(r.node.stats.framesReceived, 0, 'the camera is not even subscribed');
+    assert.ok(heartbeats(r).length >= 10 && heartbeats(r).every((h) => h.episode_state === 'failed'));
+    await r.node.stop();
+  });
+
+  it('with model.allow_untrained warns loudly at start and flags every plan', async () => {
+    const r = startRig(planner);
+    assert.ok(
+      r.logs.some(
+        (l) => l.level === 'warn' && /UNTRAINED .*every plan is flagged untrained_model/.test(l.line),
+      ),
+    );
+    await r.frame(0);
+    assert.equal(plans(r)[0]!.untrained_model, true);
+    await r.node.stop();
+  });
+});
+
+describe('PlannerNode when inference fails', function () {
+  this.timeout(60_000);
+
+  it('fails the episode after max_failed_plans consecutive inference errors, then stops planning', async () => {
+    const broken = await loadTinyPlanner();
+    await broken.close(); // the inference worker is gone: every network call fails
+    const r = startRig(broken, { planner: { max_failed_plans: 3 } });
+    for (let i = 0; i < 3; i++) await r.frame(i);
+    assert.equal(r.node.episode.state, 'failed');
+    assert.match(
+      r.node.episode.reason!,
+      /^3 plan cycles failed in a row; last: .*inference worker is not running/,
+    );
+    assert.equal(heartbeats(r).at(-1)!.episode_state, 'failed');
+    assert.equal(plans(r).length, 0);
+    await r.node.stop();
+  });
+});
+
+after(closeSharedPlanner);

@@ -1,0 +1,170 @@
+import { strict as assert } from 'node:assert';
+import { CdrCodec } from '../../src/bag/codec';
+import { InvalidPlanError } from '../../src/controller/trajectory';
+import { NS_PER_S } from '../../src/messages/time';
+import type { Plan } from '../../src/planner/plan';
+import { intrinsicsFromHfov, rotateVector, type CameraMount } from '../../src/viz/camera';
+import {
+  compressedImage,
+  frameTransforms,
+  pathImageAnnotations,
+  pathPosesInFrame,
+  pathSceneUpdate,
+  timeColor,
+} from '../../src/viz/foxglove';
+import { planPathFromMsg, planPathFromPlan, samplePath } from '../../src/viz/path';
+import { FoxgloveTypes } from '../../src/viz/topics';
+import { closeTo, odometry, planMsg } from './fixtures';
+
+const STAMP = 1_700_000_010n * NS_PER_S + 250_000_000n;
+const codec = new CdrCodec();
+
+/** Encodes with the package's CDR codec and decodes again: wrong field names or types come back different. */
+function roundTrip(type: string, message: unknown): unknown {
+  return codec.decode(type, codec.encode(type, message));
+}
+
+function plain(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Uint8Array) : v)));
+}
+
+describe('viz foxglove messages', () => {
+  const forward = planPathFromMsg(planMsg({ stampNs: STAMP, sequence: 7, dx_m: 0.1 }));
+
+  it('builds the path from a Plan message with the controller trajectory, waypoints in the plan frame', () => {
+    assert.equal(forward.waypoints.length, 9);
+    closeTo(forward.waypoints[8]!.x_m, 0.8, 1e-12, 'end x');
+    assert.equal(forward.baseFrameId, 'base_link');
+    assert.equal(forward.stampNs, STAMP);
+    assert.equal(forward.inputPose, undefined);
+    assert.throws(() => planPathFromMsg(planMsg({ stampNs: STAMP, dx_m: [0.1, NaN] , n: 2})), InvalidPlanError);
+  });
+
+  it('gives the same path from the planner’s in-process Plan as from its message', () => {
+    const actions = [0.1, 0.12, 0.1].map((dx, k) => ({ dx_m: dx, dy_m: 0.01 * k, dtheta_rad: 0.05 }));
+    const plan = { ok: true, sequence: 3, inputStampNs: STAMP, actions, stepDtS: 0.25 } as unknown as Plan;
+    const fromPlan = planPathFromPlan(plan, { baseFrameId: 'base_link' });
+    const fromMsg = planPathFromMsg(
+      planMsg({ stampNs: STAMP, sequence: 3, n: 3, dx_m: [0.1, 0.12, 0.1], dy_m: [0, 0.01, 0.02], dtheta_rad: 0.05 }),
+    );
+    assert.deepEqual(fromPlan, fromMsg);
+  });
+
+  it('samples turning steps along their arcs, passing through every waypoint', () => {
+    const turn = planPathFromMsg(planMsg({ stampNs: STAMP, n: 2, dx_m: 0.2, dtheta_rad: 0.4 }));
+    const s = samplePath(turn, 4);
+    assert.equal(s.length, 9);
+    assert.deepEqual(s[4]!.pose, turn.waypoints[1]);
+    closeTo(s[8]!.t_s, 0.5, 1e-12, 'end time');
+    // Midway through the first arc the heading is half the step's turn.
+    closeTo(s[2]!.pose.theta_rad, 0.2, 1e-12, 'mid heading');
+    assert.throws(() => samplePath(turn, 0), /positive integer, got 0/);
+  });
+
+  it('draws PosesInFrame in the odometry frame when the plan carries its input pose', () => {
+    const path = planPathFromMsg(
+      planMsg({ stampNs: STAMP, dx_m: 0.1, inputPose: { x_m: 2, y_m: 1, theta_rad: Math.PI / 2 } }),
+    );
+    const msg = pathPosesInFrame(path);
+    assert.equal(msg.frame_id, 'odom');
+    assert.deepEqual(msg.timestamp, { sec: 1_700_000_010, nanosec: 250_000_000 });
+    assert.equal(msg.poses.length, 9);
+    // Facing +y in odom: 0.8 m forward ends at (2, 1.8).
+    closeTo(msg.poses[8]!.position.x, 2, 1e-12, 'x');
+    closeTo(msg.poses[8]!.position.y, 1.8, 1e-12, 'y');
+    closeTo(msg.poses[8]!.orientation.z, Math.SQRT1_2, 1e-12, 'qz');
+    assert.deepEqual(roundTrip(FoxgloveTypes.PosesInFrame, msg), msg);
+  });
+
+  it('draws PosesInFrame in the base frame at the stamp when no input pose is known', () => {
+    const msg = pathPosesInFrame(forward);
+    assert.equal(msg.frame_id, 'base_link');
+    closeTo(msg.poses[4]!.position.x, 0.4, 1e-12, 'x at step 4');
+  });
+
+  it('colours the path by time from green at the stamp to red at the end', () => {
+    assert.deepEqual(timeColor(0), { r: 0, g: 1, b: 0.15, a: 1 });
+    assert.deepEqual(timeColor(0.5), { r: 1, g: 1, b: 0.15, a: 1 });
+    assert.deepEqual(timeColor(1), { r: 1, g: 0, b: 0.15, a: 1 });
+    assert.deepEqual(timeColor(7), timeColor(1));
+    assert.deepEqual(timeColor(NaN), timeColor(0));
+  });
+
+  it('builds a SceneUpdate line strip with one colour per point and an arrow per step, CDR-encodable', () => {
+    const msg = pathSceneUpdate(forward, { samplesPerStep: 2 });
+    assert.equal(msg.entities.length, 1);
+    const entity = msg.entities[0]!;
+    assert.equal(entity.id, 'plan_path');
+    assert.equal(entity.frame_id, 'base_link');
+    const line = entity.lines[0]!;
+    assert.equal(line.points.length, 17);
+    assert.equal(line.colors.length, 17);
+    assert.deepEqual(line.colors[0], timeColor(0));
+    assert.deepEqual(line.colors[16], timeColor(1));
+    closeTo(line.points[16]!.x, 0.8, 1e-12, 'last point');
+    assert.equal(entity.arrows.length, 8);
+    assert.deepEqual(entity.metadata, [
+      { key: 'plan_sequence', value: '7' },
+      { key: 'step_dt_s', value: '0.25' },
+    ]);
+    assert.deepEqual(plain(roundTrip(FoxgloveTypes.SceneUpdate, msg)), plain(msg));
+    assert.equal(pathSceneUpdate(forward, { arrows: false }).entities[0]!.arrows.length, 0);
+  });
+
+  it('builds FrameTransforms odom→base from odometry and base→camera from the mount', () => {
+    const odom = odometry(STAMP, { x_m: 3, y_m: -1, theta_rad: 0.5 });
+    const mount: CameraMount = { frameId: 'front_camera', height_m: 0.32, pitch_rad: 0.1, forward_m: 0.28 };
+    const msg = frameTransforms({ odometry: odom, mount: { camera: mount, baseFrameId: 'base_link', stampNs: STAMP } });
+    assert.equal(msg.transforms.length, 2);
+    const [odomTf, camTf] = msg.transforms;
+    assert.deepEqual([odomTf!.parent_frame_id, odomTf!.child_frame_id], ['odom', 'base_link']);
+    assert.deepEqual(odomTf!.translation, { x: 3, y: -1, z: 0 });
+    assert.deepEqual(odomTf!.timestamp, odom.header.stamp);
+    assert.deepEqual([camTf!.parent_frame_id, camTf!.child_frame_id], ['base_link', 'front_camera']);
+    assert.deepEqual(camTf!.translation, { x: 0.28, y: 0, z: 0.32 });
+    const axis = rotateVector(camTf!.rotation, { x: 0, y: 0, z: 1 });
+    closeTo(axis.z, -Math.sin(0.1), 1e-12, 'optical axis tilts down');
+    assert.deepEqual(roundTrip(FoxgloveTypes.FrameTransforms, msg), msg);
+    assert.deepEqual(frameTransforms({}), { transforms: [] });
+  });
+
+  it('projects a straight path into the image centre column, receding towards the horizon', () => {
+    const mount: CameraMount = { frameId: 'front_camera', height_m: 1, pitch_rad: 0, forward_m: 0 };
+    const intrinsics = intrinsicsFromHfov(640, 480, 90);
+    // Starts 0.5 m ahead of base_link so that every point is in front of the lens.
+    const path = planPathFromMsg(planMsg({ stampNs: STAMP, dx_m: 0.25 }));
+    const ahead = { ...path, waypoints: path.waypoints.map((w) => ({ ...w, x_m: w.x_m + 0.5 })) };
+    const msg = pathImageAnnotations(ahead, { mount, intrinsics }, { samplesPerStep: 1 });
+    assert.deepEqual(msg.timestamp, { sec: 1_700_000_010, nanosec: 250_000_000 });
+    assert.equal(msg.points.length, 1);
+    const strip = msg.points[0]!;
+    assert.equal(strip.points.length, 9);
+    strip.points.forEach((p) => closeTo(p.x, 320, 1e-9, 'u'));
+    // v = cy + f·h/d at d = 0.5 … 2.5 m.
+    closeTo(strip.points[0]!.y, 240 + 320 / 0.5, 1e-9, 'v nearest');
+    closeTo(strip.points[8]!.y, 240 + 320 / 2.5, 1e-9, 'v farthest');
+    assert.equal(strip.outline_colors.length, 9);
+    assert.equal(msg.circles.length, 8);
+    assert.equal(msg.texts[0]!.text, 'plan 0');
+    assert.deepEqual(roundTrip(FoxgloveTypes.ImageAnnotations, msg), msg);
+  });
+
+  it('leaves out the part of the path behind the lens, e.g. the start under a forward-mounted camera', () => {
+    const mount: CameraMount = { frameId: 'front_camera', height_m: 0.32, pitch_rad: 0, forward_m: 0.28 };
+    const intrinsics = intrinsicsFromHfov(640, 480, 90);
+    const msg = pathImageAnnotations(forward, { mount, intrinsics }, { samplesPerStep: 1, label: false });
+    const strip = msg.points[0]!;
+    // Waypoints 0.0 … 0.3 m are behind the lens (0.28 m) or within the 0.05 m near distance of it; the strip
+    // starts where the path crosses the near plane at x = 0.33 m.
+    assert.equal(strip.points.length, 1 + 5);
+    closeTo(strip.points[0]!.y, 240 + (320 * 0.32) / 0.05, 1e-6, 'near-plane row');
+    assert.equal(msg.circles.length, 5);
+    assert.deepEqual(msg.texts, []);
+  });
+
+  it('wraps image bytes into a foxglove CompressedImage with the stamp and format', () => {
+    const msg = compressedImage(STAMP, 'front_camera', 'jpeg', Uint8Array.of(0xff, 0xd8, 0xff));
+    assert.deepEqual(plain(roundTrip(FoxgloveTypes.CompressedImage, msg)), plain(msg));
+    assert.equal(msg.format, 'jpeg');
+  });
+});

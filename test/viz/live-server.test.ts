@@ -1,0 +1,180 @@
+import { strict as assert } from 'node:assert';
+import { WebSocket } from 'ws';
+import { CdrCodec } from '../../src/bag/codec';
+import { NS_PER_S } from '../../src/messages/time';
+import { pathPosesInFrame } from '../../src/viz/foxglove';
+import { FoxgloveLiveServer, LiveServerError } from '../../src/viz/live-server';
+import { planPathFromMsg } from '../../src/viz/path';
+import { FoxgloveTypes, VIZ_TOPICS } from '../../src/viz/topics';
+import { planMsg } from './fixtures';
+
+const TIMEOUT_MS = 5000;
+
+/** A client that queues what the server sends, so a test can await messages in order. */
+class TestClient {
+  readonly ws: WebSocket;
+  readonly #queue: (string | Uint8Array)[] = [];
+  #waiter: (() => void) | undefined;
+
+  constructor(url: string, protocol: string) {
+    this.ws = new WebSocket(url, [protocol]);
+    this.ws.binaryType = 'nodebuffer';
+    this.ws.on('message', (data, isBinary) => {
+      this.#queue.push(isBinary ? new Uint8Array(data as Buffer) : (data as Buffer).toString('utf8'));
+      this.#waiter?.();
+    });
+  }
+
+  opened(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', reject);
+    });
+  }
+
+  async next(): Promise<string | Uint8Array> {
+    const deadline = Date.now() + TIMEOUT_MS;
+    while (this.#queue.length === 0) {
+      if (Date.now() > deadline) throw new Error('no message from the server within 5 s');
+      await new Promise<void>((resolve) => {
+        this.#waiter = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
+    return this.#queue.shift()!;
+  }
+
+  async nextJson(): Promise<Record<string, unknown>> {
+    const m = await this.next();
+    assert.equal(typeof m, 'string', 'expected a JSON text message');
+    return JSON.parse(m as string) as Record<string, unknown>;
+  }
+}
+
+describe('viz live Foxglove server', function () {
+  this.timeout(10_000);
+  let server: FoxgloveLiveServer | undefined;
+  const clients: TestClient[] = [];
+
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.ws.terminate();
+    await server?.close();
+    server = undefined;
+  });
+
+  async function connect(protocol: string): Promise<TestClient> {
+    const client = new TestClient(server!.url, protocol);
+    clients.push(client);
+    await client.opened();
+    return client;
+  }
+
+  for (const protocol of ['foxglove.websocket.v1', 'foxglove.sdk.v1']) {
+    it(`serves a CDR channel to a ${protocol} client that subscribes, and the message decodes equal`, async () => {
+      server = await FoxgloveLiveServer.start({ port: 0 });
+      assert.equal(server.host, '127.0.0.1');
+      assert.ok(server.port > 0);
+      const channelId = server.advertise(VIZ_TOPICS.pathPoses, FoxgloveTypes.PosesInFrame);
+      const client = await connect(protocol);
+      assert.equal(client.ws.protocol, protocol);
+
+      const info = await client.nextJson();
+      assert.equal(info.op, 'serverInfo');
+      assert.equal(info.name, 'sparse_video_nav');
+      assert.deepEqual(info.supportedEncodings, ['cdr']);
+      const advertise = await client.nextJson();
+      assert.equal(advertise.op, 'advertise');
+      const channels = advertise.channels as Record<string, unknown>[];
+      assert.equal(channels.length, 1);
+      assert.deepEqual(
+        { ...channels[0], schema: undefined },
+        {
+          id: channelId,
+          topic: VIZ_TOPICS.pathPoses,
+          encoding: 'cdr',
+          schemaName: 'foxglove_msgs/msg/PosesInFrame',
+          schemaEncoding: 'ros2msg',
+          schema: undefined,
+        },
+      );
+      assert.match(channels[0]!.schema as string, /^# foxglove_msgs\/msg\/PosesInFrame/);
+
+      assert.equal(server.publish(VIZ_TOPICS.pathPoses, 1n, { timestamp: { sec: 0, nanosec: 0 }, frame_id: '', poses: [] }), false);
+      client.ws.send(JSON.stringify({ op: 'subscribe', subscriptions: [{ id: 42, channelId }] }));
+      const deadline = Date.now() + TIMEOUT_MS;
+      while (!server.hasSubscribers(VIZ_TOPICS.pathPoses)) {
+        assert.ok(Date.now() < deadline, 'subscription never reached the server');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+
+      const message = pathPosesInFrame(planPathFromMsg(planMsg({ stampNs: 1_700_000_000n * NS_PER_S, dx_m: 0.1 })));
+      const logTimeNs = 1_700_000_000_500_000_000n;
+      assert.equal(server.publish(VIZ_TOPICS.pathPoses, logTimeNs, message), true);
+      const frame = await client.next();
+      assert.ok(frame instanceof Uint8Array, 'expected binary message data');
+      const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+      assert.equal(view.getUint8(0), 1, 'opcode MESSAGE_DATA');
+      assert.equal(view.getUint32(1, true), 42, 'subscription id');
+      assert.equal(view.getBigUint64(5, true), logTimeNs);
+      const decoded = new CdrCodec().decode(FoxgloveTypes.PosesInFrame, frame.subarray(13));
+      assert.deepEqual(decoded, message);
+    });
+  }
+
+  it('refuses a client that offers no Foxglove subprotocol', async () => {
+    server = await FoxgloveLiveServer.start({ port: 0 });
+    const ws = new WebSocket(server.url, ['some.other.protocol']);
+    const outcome = await new Promise<string>((resolve) => {
+      ws.once('open', () => resolve('open'));
+      ws.once('error', (err) => resolve(err.message));
+    });
+    ws.terminate();
+    assert.notEqual(outcome, 'open');
+    assert.match(outcome, /protocol/i);
+  });
+
+  it('advertises each topic once, refuses a second type for it and a publish to an unknown topic', async () => {
+    server = await FoxgloveLiveServer.start({ port: 0 });
+    const a = server.advertise('/svnav/status', 'sparse_video_nav/msg/PlannerStatus');
+    assert.equal(server.advertise('/svnav/status', 'sparse_video_nav/PlannerStatus'), a);
+    assert.throws(
+      () => server!.advertise('/svnav/status', 'std_msgs/msg/String'),
+      /already advertised as sparse_video_nav\/msg\/PlannerStatus, not std_msgs\/msg\/String/,
+    );
+    assert.throws(() => server!.publish('/nowhere', 0n, {}), LiveServerError);
+    assert.throws(() => server!.advertise('/x', 'nonexistent_msgs/msg/Nothing'), /no message definition for nonexistent_msgs\/Nothing/);
+  });
+
+  it('drops message data for a client whose socket is backed up instead of buffering without bound', async () => {
+    server = await FoxgloveLiveServer.start({ port: 0, maxBufferedBytes: 1 << 20 });
+    const channelId = server.advertise(VIZ_TOPICS.imaginedFuture, FoxgloveTypes.CompressedImage);
+    const client = await connect('foxglove.websocket.v1');
+    await client.nextJson();
+    await client.nextJson();
+    client.ws.send(JSON.stringify({ op: 'subscribe', subscriptions: [{ id: 1, channelId }] }));
+    while (!server.hasSubscribers(VIZ_TOPICS.imaginedFuture)) await new Promise((r) => setTimeout(r, 10));
+    // The client stops reading: the kernel buffers fill, then the server's socket buffer.
+    (client.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const image = { timestamp: { sec: 1, nanosec: 0 }, frame_id: 'cam', data: new Uint8Array(1 << 20), format: 'jpeg' };
+    let sent = 0;
+    for (; sent < 200 && server.droppedMessages === 0; sent++) {
+      server.publish(VIZ_TOPICS.imaginedFuture, BigInt(sent), image);
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.ok(server.droppedMessages > 0, `nothing dropped after ${sent} messages of 1 MiB`);
+  });
+
+  it('reports a port already in use, and closes idempotently, disconnecting its clients', async () => {
+    server = await FoxgloveLiveServer.start({ port: 0 });
+    await assert.rejects(FoxgloveLiveServer.start({ port: server.port }), (err: Error) => {
+      assert.ok(err instanceof LiveServerError);
+      assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${server!.port}.*EADDRINUSE`));
+      return true;
+    });
+    const client = await connect('foxglove.websocket.v1');
+    const closed = new Promise<void>((resolve) => client.ws.once('close', () => resolve()));
+    await Promise.all([server.close(), server.close()]);
+    await closed;
+    assert.throws(() => server!.advertise('/late', 'std_msgs/msg/String'), /closed/);
+  });
+});
