@@ -100,12 +100,16 @@ export function evaluateRun(input: EvalInput, overrides: Partial<EvalOptions> = 
   const plans: PlanRow[] = [];
   const skipped: SkippedPlan[] = [];
   for (const plan of input.plans) {
+    const latency_s =
+      typeof plan.latency_s === 'number' && Number.isFinite(plan.latency_s) && plan.latency_s > 0
+        ? plan.latency_s
+        : (statusTotalBySequence.get(plan.sequence) ?? null);
     let trajectory: Trajectory;
     try {
       trajectory = trajectoryFromPlan(plan);
     } catch (err) {
       if (!(err instanceof InvalidPlanError)) throw err;
-      skipped.push({ sequence: plan.sequence, stamp_s: planStampS(plan), reason: 'invalid_plan', detail: err.message });
+      skipped.push({ sequence: plan.sequence, stamp_s: planStampS(plan), latency_s, reason: 'invalid_plan', detail: err.message });
       continue;
     }
     const steps = trajectory.twists.length;
@@ -116,23 +120,20 @@ export function evaluateRun(input: EvalInput, overrides: Partial<EvalOptions> = 
       skipped.push({
         sequence: plan.sequence,
         stamp_s: planStampS(plan),
+        latency_s,
         reason: 'odometry_not_covered',
         detail: problem ?? 'odometry does not cover the plan window',
       });
       continue;
     }
     const predicted = trajectory.waypoints;
-    const latency =
-      Number.isFinite(plan.latency_s) && plan.latency_s > 0
-        ? plan.latency_s
-        : (statusTotalBySequence.get(plan.sequence) ?? null);
     const end = (w: readonly Pose2D[]) => Math.hypot(w[steps]!.x_m, w[steps]!.y_m);
     plans.push({
       sequence: plan.sequence,
       episode_id: plan.episode_id,
       stamp_s: planStampS(plan),
       steps,
-      latency_s: latency,
+      latency_s,
       ...trajectoryErrors(predicted, actual),
       predicted_distance_m: end(predicted),
       actual_distance_m: end(actual),

@@ -58,6 +58,8 @@ export type SkipReason = 'invalid_plan' | 'odometry_not_covered';
 export interface SkippedPlan {
   readonly sequence: number;
   readonly stamp_s: number;
+  /** Latency does not depend on odometry, so a skipped plan still counts for it. */
+  readonly latency_s: number | null;
   readonly reason: SkipReason;
   readonly detail: string;
 }
@@ -100,6 +102,7 @@ export interface EvalSummary {
   readonly ade_m: Distribution | null;
   readonly fde_m: Distribution | null;
   readonly abs_final_heading_error_rad: Distribution | null;
+  /** Over every plan, evaluated or skipped. */
   readonly plan_latency_s: Distribution | null;
   readonly stage_latency_ms: Record<StageName, Distribution | null> | null;
   readonly command_jerk_rms: JerkStats;
@@ -145,7 +148,7 @@ export function summarize(parts: {
 }): EvalSummary {
   const skippedByReason: Partial<Record<SkipReason, number>> = {};
   for (const s of parts.skipped) skippedByReason[s.reason] = (skippedByReason[s.reason] ?? 0) + 1;
-  const latencies = parts.plans.map((p) => p.latency_s).filter((v): v is number => v !== null);
+  const latencies = [...parts.plans, ...parts.skipped].map((p) => p.latency_s).filter((v): v is number => v !== null);
   const stages =
     parts.statuses.length === 0
       ? null

@@ -1,22 +1,12 @@
 import type { Subscription } from 'rxjs';
-import { toModelInput, type SampledFrame } from '../camera';
 import type { SvnavConfig } from '../config/schema';
-import {
-  RosTypes,
-  type CompressedImage,
-  type Image,
-  type Odometry,
-  type Path,
-  type PlanMsg,
-  type PlannerHeartbeatMsg,
-  type PlannerStatusMsg,
-  type StringMsg,
-} from '../messages/ros';
+import { RosTypes, type CompressedImage, type Image, type Odometry, type StringMsg } from '../messages/ros';
 import { nsToSeconds, nsToStamp, secondsToNs, stampToNs, type TimeNs } from '../messages/time';
 import type { Planner } from '../planner/planner';
-import type { Plan } from '../planner/plan';
-import { Qos, type Publisher, type QosProfile, type Transport } from '../transport/transport';
-import { CameraInput, type CameraSample } from './planner/camera-input';
+import type { NoPlan, Plan } from '../planner/plan';
+import { Qos, type QosProfile, type Transport } from '../transport/transport';
+import { CameraInput } from './planner/camera-input';
+import { PlanCycle } from './planner/plan-cycle';
 import {
   describeEpisode,
   episodeStep,
@@ -66,11 +56,12 @@ export interface PlannerNodeStats {
   framesSampled: number;
   /** Sampled frames replaced by a newer one while decoding/encoding was busy (latest-frame semantics). */
   framesReplaced: number;
+  framesEncoded: number;
   chunks: number;
+  /** Chunks superseded by a newer chunk while a plan was in flight. */
+  chunksSkipped: number;
   plans: number;
   noPlans: number;
-  /** Chunks that arrived while a plan was in flight and were superseded by a newer chunk before planning. */
-  chunksSkipped: number;
   previews: number;
 }
 
@@ -88,34 +79,17 @@ export class PlannerNode {
   readonly #camera: CameraInput;
   readonly #odometry: OdometryBuffer;
   readonly #stuck: StuckDetector;
-  readonly #stats: PlannerNodeStats = {
-    framesReceived: 0,
-    badFrames: 0,
-    framesSampled: 0,
-    framesReplaced: 0,
-    chunks: 0,
-    plans: 0,
-    noPlans: 0,
-    chunksSkipped: 0,
-    previews: 0,
-  };
+  readonly #stats = { framesReceived: 0, badFrames: 0, framesSampled: 0, plans: 0, noPlans: 0, previews: 0 };
+  readonly #cycle: PlanCycle;
   readonly #reported = new Set<string>();
-  readonly #arrivals = new Map<TimeNs, TimeNs>();
   #phase: 'created' | 'running' | 'stopped' = 'created';
   #refusal: string | undefined;
   #episode: Episode = INITIAL_EPISODE;
   #instruction: string;
-  /** Bumped whenever an episode starts or ends: work begun under an older generation is discarded. */
-  #generation = 0;
   #subscriptions: Subscription[] = [];
   #pub: PlannerPublishers | undefined;
   #heartbeatSequence = 0;
   #lastFrameNs: TimeNs | undefined;
-  #slot: SampledFrame<CameraSample> | undefined;
-  #ingest: Promise<void> | undefined;
-  #needsReset = false;
-  #plan: { promise: Promise<void>; abort: AbortController } | undefined;
-  #planPending = false;
   #preview: Promise<void> | undefined;
 
   constructor(
@@ -140,6 +114,19 @@ export class PlannerNode {
       maxPlanGapNs: secondsToNs(config.safety.plan_timeout_s),
       odomTimeoutNs: secondsToNs(config.controller.odom_timeout_s),
     });
+    this.#cycle = new PlanCycle(planner, this.#camera, {
+      plan: (plan, arrivalNs) => this.#onPlan(plan, arrivalNs),
+      noPlan: (noPlan) => this.#onNoPlan(noPlan),
+      badFrame: (err) => {
+        this.#stats.badFrames++;
+        this.#diagnose(err.message, true);
+      },
+      encodeError: (err, stampNs) => {
+        this.#diagnose(`VAE encoder failed on the frame at ${stampNs} ns: ${err.message}`);
+        this.#apply({ kind: 'encode_error', timeNs: this.#t.clock.now(), detail: err.message });
+      },
+      problem: (message) => this.#diagnose(message),
+    });
   }
 
   get episode(): Episode {
@@ -147,12 +134,13 @@ export class PlannerNode {
   }
 
   get stats(): Readonly<PlannerNodeStats> {
-    return { ...this.#stats };
+    const c = this.#cycle.counters;
+    return { ...this.#stats, ...c };
   }
 
   /** A plan is in flight. */
   get planning(): boolean {
-    return this.#plan !== undefined && !this.#plan.abort.signal.aborted;
+    return this.#cycle.planning;
   }
 
   /** Why the node refuses to plan (an untrained model in robot mode), or undefined. */
@@ -235,7 +223,7 @@ export class PlannerNode {
     this.#phase = 'stopped';
     for (const s of this.#subscriptions) s.unsubscribe();
     this.#subscriptions = [];
-    this.#slot = undefined;
+    this.#cycle.close();
     await this.idle();
     this.#publishStatus(`planner stopped: ${reason}`);
     this.#publishHeartbeat();
@@ -246,9 +234,9 @@ export class PlannerNode {
   /** Resolves when no frame is being decoded or encoded and no plan or preview is in flight. */
   async idle(): Promise<void> {
     for (;;) {
-      const busy = [this.#ingest, this.#plan?.promise, this.#preview].filter((p) => p !== undefined);
-      if (busy.length === 0) return;
-      await Promise.all(busy);
+      await this.#cycle.idle();
+      if (!this.#preview) return;
+      await this.#preview;
     }
   }
 
@@ -285,109 +273,40 @@ export class PlannerNode {
     for (const problem of intake.problems) this.#diagnose(problem, !intake.fresh);
     for (const sample of intake.sampled) {
       this.#stats.framesSampled++;
-      if (this.#slot) this.#stats.framesReplaced++;
-      this.#slot = sample;
-    }
-    if (this.#slot && !this.#ingest) {
-      this.#ingest = this.#pumpFrames().finally(() => (this.#ingest = undefined));
+      this.#cycle.offer(sample);
     }
   }
 
-  /** Decodes and encodes the newest sampled frame, one at a time; newer frames replace the waiting one. */
-  async #pumpFrames(): Promise<void> {
-    while (this.#slot && this.#phase === 'running') {
-      const sample = this.#slot;
-      this.#slot = undefined;
-      if (this.#needsReset) {
-        this.#needsReset = false;
-        await this.#plan?.promise;
-        await this.#planner
-          .resetEpisode()
-          .catch((err: Error) => this.#diagnose(`history reset failed: ${err.message}`));
-      }
-      const generation = this.#generation;
-      let data: Float32Array;
-      let stampNs: TimeNs;
-      try {
-        const frame = await this.#camera.decode(sample.frame);
-        data = toModelInput(frame);
-        stampNs = frame.stampNs;
-      } catch (err) {
-        this.#stats.badFrames++;
-        this.#diagnose((err as Error).message, true);
-        continue;
-      }
-      if (generation !== this.#generation || this.#episode.state !== 'navigating') continue;
-      let chunk: boolean;
-      try {
-        chunk = await this.#planner.addFrame({ stampNs, data });
-      } catch (err) {
-        this.#diagnose(`VAE encoder failed on the frame at ${stampNs} ns: ${(err as Error).message}`);
-        this.#apply({ kind: 'encode_error', timeNs: this.#t.clock.now(), detail: (err as Error).message });
-        continue;
-      }
-      if (!chunk || generation !== this.#generation) continue;
-      this.#stats.chunks++;
-      this.#arrivals.set(stampNs, sample.frame.arrivalNs);
-      while (this.#arrivals.size > 8) this.#arrivals.delete(this.#arrivals.keys().next().value!);
-      this.#requestPlan();
-    }
+  #onNoPlan(noPlan: NoPlan): void {
+    this.#stats.noPlans++;
+    this.#stuck.observeNoPlan();
+    this.#publishStatus(`no plan ${noPlan.sequence}: ${noPlan.kind}: ${noPlan.reason}`, noPlan.sequence);
+    this.#apply({ kind: 'no_plan', timeNs: this.#t.clock.now(), noPlan });
   }
 
-  #requestPlan(): void {
-    if (this.#episode.state !== 'navigating' || this.#phase !== 'running') return;
-    if (this.#plan) {
-      if (this.#planPending) this.#stats.chunksSkipped++;
-      this.#planPending = true;
-      return;
-    }
-    const abort = new AbortController();
-    const generation = this.#generation;
-    const promise = this.#runPlan(generation, abort.signal)
-      .catch((err: Error) => this.#diagnose(`plan cycle failed: ${err.message}`))
-      .finally(() => {
-        this.#plan = undefined;
-        if (this.#planPending && generation === this.#generation) {
-          this.#planPending = false;
-          this.#requestPlan();
-        }
-      });
-    this.#plan = { promise, abort };
-  }
-
-  async #runPlan(generation: number, signal: AbortSignal): Promise<void> {
-    const outcome = await this.#planner.plan(this.#episode.instruction, { signal });
-    if (generation !== this.#generation || this.#phase !== 'running' || this.#refusal) return;
+  /** Publishes a plan of the current episode: Plan, Path, Status; then the stuck check and the preview. */
+  #onPlan(plan: Plan, arrivalNs: TimeNs | undefined): void {
+    if (this.#phase !== 'running' || this.#refusal) return;
     const now = this.#t.clock.now();
-    if (!outcome.ok) {
-      this.#stats.noPlans++;
-      this.#stuck.observeNoPlan();
-      this.#publishStatus(
-        `no plan ${outcome.sequence}: ${outcome.kind}: ${outcome.reason}`,
-        outcome.sequence,
-      );
-      this.#apply({ kind: 'no_plan', timeNs: now, noPlan: outcome });
-      return;
-    }
     const p = this.#config.planner;
-    const inputPose = this.#odometry.nearest(outcome.inputStampNs, secondsToNs(p.input_pose_max_offset_s));
-    const arrivalNs = this.#arrivals.get(outcome.inputStampNs) ?? now;
+    const inputPose = this.#odometry.nearest(plan.inputStampNs, secondsToNs(p.input_pose_max_offset_s));
     const untrained = this.#planner.provenance.untrained;
-    const ctx = { episode: this.#episode, baseFrameId: p.base_frame_id, inputPose, untrained };
-    this.#pub?.plan.publish(planMessage(outcome, { ...ctx, latencyS: nsToSeconds(now - arrivalNs) }));
-    this.#pub?.path.publish(pathMessage(outcome, p.base_frame_id, inputPose));
+    const latencyS = nsToSeconds(now - (arrivalNs ?? now));
+    const ctx = { episode: this.#episode, baseFrameId: p.base_frame_id, inputPose, untrained, latencyS };
+    this.#pub?.plan.publish(planMessage(plan, ctx));
+    this.#pub?.path.publish(pathMessage(plan, p.base_frame_id, inputPose));
     this.#stats.plans++;
     this.#apply({ kind: 'plan', timeNs: now });
     this.#publishStatus(
-      `plan ${outcome.sequence}: ${outcome.actions.length} steps from the frame at ${outcome.inputStampNs} ns` +
+      `plan ${plan.sequence}: ${plan.actions.length} steps from the frame at ${plan.inputStampNs} ns` +
         `${inputPose ? '' : ' (no odometry pose)'}${untrained ? ' [UNTRAINED MODEL]' : ''}`,
-      outcome.sequence,
-      outcome,
+      plan.sequence,
+      plan,
     );
-    this.#stuck.observePlan(outcome.inputStampNs, outcome.actions, outcome.stepDtS);
-    this.#checkStuck(outcome.inputStampNs);
-    if (p.publish_preview && !this.#preview && generation === this.#generation) {
-      this.#preview = this.#publishPreview(outcome).finally(() => (this.#preview = undefined));
+    this.#stuck.observePlan(plan.inputStampNs, plan.actions, plan.stepDtS);
+    this.#checkStuck(plan.inputStampNs);
+    if (p.publish_preview && !this.#preview && this.#episode.state === 'navigating') {
+      this.#preview = this.#publishPreview(plan).finally(() => (this.#preview = undefined));
     }
   }
 
@@ -468,14 +387,12 @@ export class PlannerNode {
       return;
     }
     if (!step.started && !step.ended) return;
-    this.#generation++;
-    this.#plan?.abort.abort();
-    this.#planPending = false;
-    this.#slot = undefined;
     if (step.started) {
       this.#camera.resetSampler();
       this.#stuck.reset();
-      this.#needsReset = true;
+      this.#cycle.newEpisode(this.#episode.instruction);
+    } else {
+      this.#cycle.endEpisode();
     }
     const line = describeEpisode(this.#episode, event.timeNs);
     const bad = ['stuck', 'failed'].includes(this.#episode.state);
