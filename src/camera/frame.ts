@@ -1,5 +1,5 @@
 import type { TimeNs } from '../messages/time';
-import { nsToSeconds } from '../messages/time';
+import { formatStamp } from '../messages/time';
 
 /** Height × width the networks take; SYSTEM.md §1 default 256×448, multiples of 16. */
 export interface ModelResolution {
@@ -41,7 +41,7 @@ export class CameraFrameError extends Error {
   ) {
     const step = source.step === undefined ? '' : `, step ${source.step}`;
     super(
-      `camera frame on ${source.topic} at ${nsToSeconds(source.stampNs).toFixed(9)} s ` +
+      `camera frame on ${source.topic} at ${formatStamp(source.stampNs)} s ` +
         `(encoding "${source.encoding}", ${source.width}×${source.height}${step}, ${source.bytes} bytes): ${problem}`,
     );
     this.name = 'CameraFrameError';

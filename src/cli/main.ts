@@ -6,6 +6,9 @@ import { registerBenchCommand } from './commands/bench';
 import { registerBuildModelCommand } from './commands/build-model';
 import { registerConfigCommand } from './commands/config';
 import { registerNodeCommand } from './commands/node';
+import { registerReplayCommand } from './commands/replay';
+import { registerEvalCommand } from './commands/eval';
+import { registerDemoCommand } from './commands/demo';
 
 /** The package root: the nearest directory above this file holding our package.json (works from src/ and dist/). */
 export function packageRoot(): string {
@@ -39,6 +42,9 @@ export function buildProgram(): Command {
   registerBuildModelCommand(program);
   registerBenchCommand(program);
   registerBagCommand(program);
+  registerReplayCommand(program);
+  registerEvalCommand(program);
+  registerDemoCommand(program);
   return program;
 }
 

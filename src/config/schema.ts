@@ -27,6 +27,9 @@ export const cameraSchema = z
     frame_id: z.string().default('front_camera'),
     /** Mount of the camera on the robot (base_link), reported with the camera contract. */
     mount_height_m: nonNegative.default(0.3),
+    /** Distance of the camera ahead of base_link along x. */
+    mount_forward_m: z.number().min(-2).max(2).default(0.28),
+    /** Positive pitches the camera down toward the floor. */
     mount_pitch_rad: z.number().min(-1.5708).max(1.5708).default(0),
     /** Horizontal field of view, used to draw the planned path into the image when no CameraInfo arrives. */
     hfov_deg: z.number().gt(0).lt(180).default(90),

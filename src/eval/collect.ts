@@ -74,7 +74,9 @@ export class EvalCollector {
   input(): EvalInput {
     const notes: string[] = [];
     if (this.#unstampedOdometry > 0) {
-      notes.push(`${this.#unstampedOdometry} ${this.topics.odom} messages had a zero header stamp; their log time was used`);
+      notes.push(
+        `${this.#unstampedOdometry} ${this.topics.odom} messages had a zero header stamp; their log time was used`,
+      );
     }
     notes.push(...capNotes(this.#badStatuses, `unreadable ${this.topics.controllerStatus} messages`));
     return {

@@ -28,7 +28,10 @@ export interface CommandSample {
 }
 
 /** Commands in time order with their three planar components; non-finite ones are noted and left out. */
-export function commandSamples(commands: readonly StampedTwist[], topic: string): { samples: CommandSample[]; rejected: string[] } {
+export function commandSamples(
+  commands: readonly StampedTwist[],
+  topic: string,
+): { samples: CommandSample[]; rejected: string[] } {
   const rejected: string[] = [];
   const samples: CommandSample[] = [];
   for (const { timeNs, twist } of commands) {
@@ -60,7 +63,8 @@ export function commandJerk(samples: readonly CommandSample[], maxGap_s: number)
     const h1 = nsToSeconds(b.timeNs - a.timeNs);
     const h2 = nsToSeconds(c.timeNs - b.timeNs);
     if (!(h1 > 0 && h2 > 0 && h1 <= maxGap_s && h2 <= maxGap_s)) continue;
-    const second = (va: number, vb: number, vc: number) => (2 * ((vc - vb) / h2 - (vb - va) / h1)) / (h1 + h2);
+    const second = (va: number, vb: number, vc: number) =>
+      (2 * ((vc - vb) / h2 - (vb - va) / h1)) / (h1 + h2);
     jx.push(second(a.vx, b.vx, c.vx));
     jy.push(second(a.vy, b.vy, c.vy));
     jw.push(second(a.wz, b.wz, c.wz));

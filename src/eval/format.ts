@@ -7,7 +7,10 @@ import type { Distribution } from './stats';
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -16,7 +19,14 @@ function num(v: number | null | undefined, digits = 3): string {
 }
 
 function distRow(name: string, d: Distribution | null, digits = 3): string[] {
-  return [name, d ? String(d.count) : '0', num(d?.mean, digits), num(d?.p50, digits), num(d?.p95, digits), num(d?.max, digits)];
+  return [
+    name,
+    d ? String(d.count) : '0',
+    num(d?.mean, digits),
+    num(d?.p50, digits),
+    num(d?.p95, digits),
+    num(d?.max, digits),
+  ];
 }
 
 export function formatSummary(s: EvalSummary): string {
@@ -38,7 +48,12 @@ export function formatSummary(s: EvalSummary): string {
   ];
   if (s.stage_latency_ms) {
     const stages = s.stage_latency_ms;
-    parts.push(table(['stage latency [ms]', 'n', 'mean', 'p50', 'p95', 'max'], STAGES.map((k) => distRow(k, stages[k], 1))));
+    parts.push(
+      table(
+        ['stage latency [ms]', 'n', 'mean', 'p50', 'p95', 'max'],
+        STAGES.map((k) => distRow(k, stages[k], 1)),
+      ),
+    );
   }
   const j = s.command_jerk_rms;
   parts.push(
@@ -106,8 +121,22 @@ export function formatRunsSummary(summary: RunsSummary): string {
   ];
   return [
     table(
-      ['run', 'plans', 'ADE [m]', 'FDE [m]', '|head| [rad]', 'lat p50 [s]', 'lat p95 [s]', 'jerk vx', 'jerk wz', 'stops still'],
-      [...summary.runs.map((r) => row(r.source, r.summary)), row(`all ${summary.runs.length} runs`, summary.pooled)],
+      [
+        'run',
+        'plans',
+        'ADE [m]',
+        'FDE [m]',
+        '|head| [rad]',
+        'lat p50 [s]',
+        'lat p95 [s]',
+        'jerk vx',
+        'jerk wz',
+        'stops still',
+      ],
+      [
+        ...summary.runs.map((r) => row(r.source, r.summary)),
+        row(`all ${summary.runs.length} runs`, summary.pooled),
+      ],
     ),
     formatSummary(summary.pooled),
   ].join('\n\n');

@@ -5,6 +5,7 @@ export type { OdometrySample, StampedOdometry } from './odometry';
 export { commandJerk, commandSamples, stopEvents, stopRows } from './commands';
 export type { CommandSample, StampedControllerStatus, StampedTwist } from './commands';
 export { EvalCollector, evalTopicsFromConfig } from './collect';
+export { evaluateBag } from './bag';
 export type { EvalTopics, TopicMessage } from './collect';
 export {
   DEFAULT_EVAL_OPTIONS,

@@ -7,7 +7,14 @@ import type { PlanMsg, PlannerStatusMsg } from '../messages/ros';
 import { nsToSeconds, secondsToNs, stampToNs, type TimeNs } from '../messages/time';
 import { between, wrapAngle, type Pose2D } from '../controller/se2';
 import { InvalidPlanError, trajectoryFromPlan, type Trajectory } from '../controller/trajectory';
-import { commandJerk, commandSamples, stopEvents, stopRows, type StampedControllerStatus, type StampedTwist } from './commands';
+import {
+  commandJerk,
+  commandSamples,
+  stopEvents,
+  stopRows,
+  type StampedControllerStatus,
+  type StampedTwist,
+} from './commands';
 import { OdometryTrack, type StampedOdometry } from './odometry';
 import {
   DEFAULT_EVAL_OPTIONS,
@@ -36,7 +43,12 @@ export interface EvalInput {
 export const MAX_NOTES_PER_KIND = 20;
 
 /** The robot's motion over the plan's steps, relative to its pose at the stamp (the plan frame). */
-export function actualWaypoints(track: OdometryTrack, stampNs: TimeNs, stepNs: TimeNs, steps: number): Pose2D[] | undefined {
+export function actualWaypoints(
+  track: OdometryTrack,
+  stampNs: TimeNs,
+  stepNs: TimeNs,
+  steps: number,
+): Pose2D[] | undefined {
   const start = track.poseAt(stampNs);
   if (!start) return undefined;
   const out: Pose2D[] = [];
@@ -54,9 +66,13 @@ export function trajectoryErrors(
   actual: readonly Pose2D[],
 ): { ade_m: number; fde_m: number; final_heading_error_rad: number } {
   if (predicted.length !== actual.length || predicted.length < 2) {
-    throw new RangeError(`need equally long waypoint lists of at least 2, got ${predicted.length} and ${actual.length}`);
+    throw new RangeError(
+      `need equally long waypoint lists of at least 2, got ${predicted.length} and ${actual.length}`,
+    );
   }
-  const errors = predicted.slice(1).map((p, i) => Math.hypot(p.x_m - actual[i + 1]!.x_m, p.y_m - actual[i + 1]!.y_m));
+  const errors = predicted
+    .slice(1)
+    .map((p, i) => Math.hypot(p.x_m - actual[i + 1]!.x_m, p.y_m - actual[i + 1]!.y_m));
   const n = predicted.length - 1;
   return {
     ade_m: errors.reduce((s, e) => s + e, 0) / n,
@@ -109,7 +125,13 @@ export function evaluateRun(input: EvalInput, overrides: Partial<EvalOptions> = 
       trajectory = trajectoryFromPlan(plan);
     } catch (err) {
       if (!(err instanceof InvalidPlanError)) throw err;
-      skipped.push({ sequence: plan.sequence, stamp_s: planStampS(plan), latency_s, reason: 'invalid_plan', detail: err.message });
+      skipped.push({
+        sequence: plan.sequence,
+        stamp_s: planStampS(plan),
+        latency_s,
+        reason: 'invalid_plan',
+        detail: err.message,
+      });
       continue;
     }
     const steps = trajectory.twists.length;

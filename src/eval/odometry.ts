@@ -52,7 +52,9 @@ export class OdometryTrack {
       }
       byStamp.set(stampNs, { stampNs, pose, twist });
     }
-    const samples = [...byStamp.values()].sort((a, b) => (a.stampNs < b.stampNs ? -1 : a.stampNs > b.stampNs ? 1 : 0));
+    const samples = [...byStamp.values()].sort((a, b) =>
+      a.stampNs < b.stampNs ? -1 : a.stampNs > b.stampNs ? 1 : 0,
+    );
     return new OdometryTrack(samples, rejected);
   }
 

@@ -148,7 +148,9 @@ export function summarize(parts: {
 }): EvalSummary {
   const skippedByReason: Partial<Record<SkipReason, number>> = {};
   for (const s of parts.skipped) skippedByReason[s.reason] = (skippedByReason[s.reason] ?? 0) + 1;
-  const latencies = [...parts.plans, ...parts.skipped].map((p) => p.latency_s).filter((v): v is number => v !== null);
+  const latencies = [...parts.plans, ...parts.skipped]
+    .map((p) => p.latency_s)
+    .filter((v): v is number => v !== null);
   const stages =
     parts.statuses.length === 0
       ? null

@@ -27,3 +27,9 @@ export function nsToSeconds(ns: TimeNs): number {
 export function secondsToNs(s: number): TimeNs {
   return BigInt(Math.round(s * 1e9));
 }
+
+/** Seconds with 9 decimals from bigint nanoseconds, exactly (a float loses nanoseconds at robot-clock magnitudes). */
+export function formatStamp(ns: TimeNs): string {
+  const { sec, nanosec } = nsToStamp(ns);
+  return `${sec}.${String(nanosec).padStart(9, '0')}`;
+}

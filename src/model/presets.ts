@@ -91,12 +91,12 @@ export interface ModelPreset {
 
 /** Wan2.1 VAE latent normalisation constants (SYSTEM.md §2.5). */
 export const WAN_LATENT_MEAN = [
-  -0.7571, -0.7089, -0.9113, 0.1075, -0.1745, 0.9653, -0.1517, 1.5508, 0.4134, -0.0715, 0.5517, -0.3632, -0.1922,
-  -0.9497, 0.2503, -0.2921,
+  -0.7571, -0.7089, -0.9113, 0.1075, -0.1745, 0.9653, -0.1517, 1.5508, 0.4134, -0.0715, 0.5517, -0.3632,
+  -0.1922, -0.9497, 0.2503, -0.2921,
 ] as const;
 export const WAN_LATENT_STD = [
-  2.8184, 1.4541, 2.3275, 2.6558, 1.2196, 1.7708, 2.6052, 2.0743, 3.2687, 2.1526, 2.8652, 1.5579, 1.6382, 1.1253,
-  2.8251, 1.916,
+  2.8184, 1.4541, 2.3275, 2.6558, 1.2196, 1.7708, 2.6052, 2.0743, 3.2687, 2.1526, 2.8652, 1.5579, 1.6382,
+  1.1253, 2.8251, 1.916,
 ] as const;
 
 const common = {
@@ -113,7 +113,17 @@ export const FULL: ModelPreset = {
   ...common,
   name: 'full',
   resolution: { height: 256, width: 448 },
-  dit: { dim: 1536, ffn: 8960, heads: 12, layers: 30, patch: [1, 2, 2], textDim: 4096, freqDim: 256, textLen: 512, eps: 1e-6 },
+  dit: {
+    dim: 1536,
+    ffn: 8960,
+    heads: 12,
+    layers: 30,
+    patch: [1, 2, 2],
+    textDim: 4096,
+    freqDim: 256,
+    textLen: 512,
+    eps: 1e-6,
+  },
   history: {
     patch: 2,
     qformer: { hidden: 512, layers: 4, heads: 8, ffn: 2048, queries: 10240 },
@@ -146,7 +156,17 @@ export const TINY: ModelPreset = {
   ...common,
   name: 'tiny',
   resolution: { height: 64, width: 112 },
-  dit: { dim: 64, ffn: 128, heads: 2, layers: 2, patch: [1, 2, 2], textDim: 32, freqDim: 32, textLen: 16, eps: 1e-6 },
+  dit: {
+    dim: 64,
+    ffn: 128,
+    heads: 2,
+    layers: 2,
+    patch: [1, 2, 2],
+    textDim: 32,
+    freqDim: 32,
+    textLen: 16,
+    eps: 1e-6,
+  },
   history: {
     patch: 2,
     qformer: { hidden: 32, layers: 1, heads: 2, ffn: 64, queries: 64 },
@@ -180,8 +200,17 @@ export type PresetName = keyof typeof PRESETS;
 
 /** A preset at another resolution (H and W multiples of 16). */
 export function withResolution(preset: ModelPreset, height: number, width: number): ModelPreset {
-  if (!Number.isInteger(height) || !Number.isInteger(width) || height % 16 || width % 16 || height <= 0 || width <= 0) {
-    throw new Error(`resolution must be positive multiples of 16 (VAE stride 8 × patch 2), got ${height}×${width}`);
+  if (
+    !Number.isInteger(height) ||
+    !Number.isInteger(width) ||
+    height % 16 ||
+    width % 16 ||
+    height <= 0 ||
+    width <= 0
+  ) {
+    throw new Error(
+      `resolution must be positive multiples of 16 (VAE stride 8 × patch 2), got ${height}×${width}`,
+    );
   }
   return { ...preset, resolution: { height, width } };
 }

@@ -172,7 +172,9 @@ export class Planner {
   /** One plan cycle from the current history. Never throws for bad inputs or bad network outputs: see NoPlan. */
   async plan(instruction: string, options: { signal?: AbortSignal } = {}): Promise<PlanOutcome> {
     const sequence = ++this.#sequence;
+    // The history as it is now: chunks encoded while this plan runs belong to the next plan.
     const newest = this.history.newest();
+    const stacked = this.history.stack();
     const noPlan = (kind: NoPlan['kind'], reason: string): NoPlan => ({
       ok: false,
       sequence,
@@ -213,7 +215,6 @@ export class Planner {
 
       // History → fixed history tokens.
       const tHistory = performance.now();
-      const stacked = this.history.stack();
       await this.#engine.run({
         network: 'history_compressor',
         feeds: {
@@ -332,7 +333,7 @@ export class Planner {
         futureLatents: future,
         futureDims: [channels, horizon, height, width],
         futureOffsets: [...m.sparse_offsets],
-        historyChunks: this.history.size,
+        historyChunks: stacked.ages.length,
         timings,
       };
       return plan;

@@ -10,6 +10,7 @@
 import type { CameraConfig } from '../config/schema';
 import type { Quaternion, Vector3 } from '../messages/ros';
 
+/** Pixel coordinates in Foxglove's convention: (0, 0) is the top-left corner of the top-left pixel. */
 export interface PinholeIntrinsics {
   readonly width_px: number;
   readonly height_px: number;
@@ -55,7 +56,11 @@ export function intrinsicsFromHfov(width_px: number, height_px: number, hfov_deg
   return { width_px, height_px, fx_px: f, fy_px: f, cx_px: width_px / 2, cy_px: height_px / 2 };
 }
 
-/** Intrinsics from CameraInfo's K = [fx 0 cx; 0 fy cy; 0 0 1]. */
+/**
+ * Intrinsics from CameraInfo's K = [fx 0 cx; 0 fy cy; 0 0 1]. ROS puts the centre of the top-left pixel at
+ * (0, 0), Foxglove's annotations put that pixel's top-left corner there; the principal point moves by half a
+ * pixel so that all intrinsics here are in Foxglove's convention.
+ */
 export function intrinsicsFromCameraInfo(info: CameraInfoLike): PinholeIntrinsics {
   checkSize(info.width, info.height);
   const k = Array.from(info.k);
@@ -63,13 +68,26 @@ export function intrinsicsFromCameraInfo(info: CameraInfoLike): PinholeIntrinsic
     throw new CameraModelError(`CameraInfo k must be 9 finite numbers, got [${k.join(', ')}]`);
   }
   const [fx, , cx, , fy, cy] = k as [number, number, number, number, number, number];
-  if (!(fx > 0 && fy > 0)) throw new CameraModelError(`CameraInfo focal lengths must be > 0, got fx=${fx} fy=${fy}`);
-  return { width_px: info.width, height_px: info.height, fx_px: fx, fy_px: fy, cx_px: cx, cy_px: cy };
+  if (!(fx > 0 && fy > 0))
+    throw new CameraModelError(`CameraInfo focal lengths must be > 0, got fx=${fx} fy=${fy}`);
+  return {
+    width_px: info.width,
+    height_px: info.height,
+    fx_px: fx,
+    fy_px: fy,
+    cx_px: cx + 0.5,
+    cy_px: cy + 0.5,
+  };
 }
 
-/** The mount from the camera configuration; the config has no forward offset, so it is passed separately. */
-export function cameraMountFromConfig(camera: CameraConfig, forward_m = 0): CameraMount {
-  return { frameId: camera.frame_id, height_m: camera.mount_height_m, pitch_rad: camera.mount_pitch_rad, forward_m };
+/** The camera mount on base_link from the camera configuration. */
+export function cameraMountFromConfig(camera: CameraConfig): CameraMount {
+  return {
+    frameId: camera.frame_id,
+    height_m: camera.mount_height_m,
+    pitch_rad: camera.mount_pitch_rad,
+    forward_m: camera.mount_forward_m,
+  };
 }
 
 function checkSize(width: number, height: number): void {
@@ -100,7 +118,10 @@ export function baseToOptical(mount: CameraMount, x_m: number, y_m: number, z_m 
 
 /** Pixel of an optical point in front of the camera (top-left corner of the image is (0, 0)). */
 export function projectOptical(intrinsics: PinholeIntrinsics, p: OpticalPoint): { u: number; v: number } {
-  return { u: intrinsics.fx_px * (p.x / p.z) + intrinsics.cx_px, v: intrinsics.fy_px * (p.y / p.z) + intrinsics.cy_px };
+  return {
+    u: intrinsics.fx_px * (p.x / p.z) + intrinsics.cx_px,
+    v: intrinsics.fy_px * (p.y / p.z) + intrinsics.cy_px,
+  };
 }
 
 /** One projected vertex: pixel, and the path parameter it came from (for colouring by time). */

@@ -104,7 +104,13 @@ export interface SceneUpdate {
   entities: SceneEntity[];
 }
 
-export const PointsAnnotationType = { UNKNOWN: 0, POINTS: 1, LINE_LOOP: 2, LINE_STRIP: 3, LINE_LIST: 4 } as const;
+export const PointsAnnotationType = {
+  UNKNOWN: 0,
+  POINTS: 1,
+  LINE_LOOP: 2,
+  LINE_STRIP: 3,
+  LINE_LIST: 4,
+} as const;
 
 /** foxglove_msgs/msg/CircleAnnotation */
 export interface CircleAnnotation {

@@ -26,14 +26,20 @@ export function previewFrameIndex(chunk: number): number {
  * Frames out of the preview decoder's planar float output [1, 3, F, H, W] (or [3, F, H, W]) in [0, 1];
  * values outside are clamped, NaN becomes black.
  */
-export function framesFromPlanar(data: Float32Array, dims: readonly number[], indices: readonly number[]): RgbFrame[] {
+export function framesFromPlanar(
+  data: Float32Array,
+  dims: readonly number[],
+  indices: readonly number[],
+): RgbFrame[] {
   const d = dims.length === 5 && dims[0] === 1 ? dims.slice(1) : dims;
   if (d.length !== 4 || d[0] !== 3) {
     throw new RangeError(`preview frames must be [1, 3, F, H, W] or [3, F, H, W], got [${dims.join(', ')}]`);
   }
   const [, frames, height, width] = d as [number, number, number, number];
   if (data.length !== 3 * frames * height * width) {
-    throw new RangeError(`preview frames [${dims.join(', ')}] need ${3 * frames * height * width} values, got ${data.length}`);
+    throw new RangeError(
+      `preview frames [${dims.join(', ')}] need ${3 * frames * height * width} values, got ${data.length}`,
+    );
   }
   const plane = height * width;
   return indices.map((f) => {
@@ -55,11 +61,14 @@ export function framesFromPlanar(data: Float32Array, dims: readonly number[], in
 /** Tiles equal-sized frames row by row into `columns` columns, separated by `gap_px` of black. */
 export function tileFrames(frames: readonly RgbFrame[], columns: number, gap_px = 2): RgbFrame {
   if (frames.length === 0) throw new RangeError('no frames to tile');
-  if (!(Number.isInteger(columns) && columns >= 1)) throw new RangeError(`columns must be a positive integer, got ${columns}`);
+  if (!(Number.isInteger(columns) && columns >= 1))
+    throw new RangeError(`columns must be a positive integer, got ${columns}`);
   const { width, height } = frames[0]!;
   frames.forEach((f, i) => {
     if (f.width !== width || f.height !== height || f.data.length !== width * height * 3) {
-      throw new RangeError(`frame ${i} is ${f.width}×${f.height} (${f.data.length} bytes), expected ${width}×${height} RGB`);
+      throw new RangeError(
+        `frame ${i} is ${f.width}×${f.height} (${f.data.length} bytes), expected ${width}×${height} RGB`,
+      );
     }
   });
   const cols = Math.min(columns, frames.length);
@@ -110,7 +119,12 @@ export async function futureTilesImage(
     image = image.composite([{ input: Buffer.from(svg), top: 0, left: 0 }]);
   }
   const jpeg = await image.jpeg({ quality: options.jpegQuality ?? 75 }).toBuffer();
-  return compressedImage(options.stampNs, options.frameId, 'jpeg', new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength));
+  return compressedImage(
+    options.stampNs,
+    options.frameId,
+    'jpeg',
+    new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength),
+  );
 }
 
 function escapeXml(text: string): string {

@@ -28,6 +28,8 @@ export interface LiveServerOptions {
   readonly codec?: CdrCodec;
   /** Per-client socket buffer above which message data is dropped. Default 8 MiB. */
   readonly maxBufferedBytes?: number;
+  /** Receives protocol and socket errors after start (malformed client messages, socket failures). Default: ignored. */
+  readonly onError?: (error: Error) => void;
 }
 
 export class LiveServerError extends Error {
@@ -54,7 +56,13 @@ export class FoxgloveLiveServer {
   #dropped = 0;
   #closed: Promise<void> | undefined;
 
-  private constructor(wss: WebSocketServer, server: FoxgloveServer, codec: CdrCodec, host: string, port: number) {
+  private constructor(
+    wss: WebSocketServer,
+    server: FoxgloveServer,
+    codec: CdrCodec,
+    host: string,
+    port: number,
+  ) {
     this.#wss = wss;
     this.#server = server;
     this.#codec = codec;
@@ -68,7 +76,10 @@ export class FoxgloveLiveServer {
   static async start(options: LiveServerOptions = {}): Promise<FoxgloveLiveServer> {
     const host = options.host ?? '127.0.0.1';
     const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
-    const server = new FoxgloveServer({ name: options.name ?? 'sparse_video_nav', supportedEncodings: ['cdr'] });
+    const server = new FoxgloveServer({
+      name: options.name ?? 'sparse_video_nav',
+      supportedEncodings: ['cdr'],
+    });
     const wss = new WebSocketServer({
       host,
       port: options.port ?? 8765,
@@ -77,7 +88,11 @@ export class FoxgloveLiveServer {
     await new Promise<void>((resolve, reject) => {
       wss.once('listening', resolve);
       wss.once('error', (err) =>
-        reject(new LiveServerError(`Foxglove server cannot listen on ${host}:${options.port ?? 8765}: ${err.message}`)),
+        reject(
+          new LiveServerError(
+            `Foxglove server cannot listen on ${host}:${options.port ?? 8765}: ${err.message}`,
+          ),
+        ),
       );
     });
     const live = new FoxgloveLiveServer(
@@ -88,13 +103,20 @@ export class FoxgloveLiveServer {
       (wss.address() as AddressInfo).port,
     );
     wss.on('connection', (ws, req) => {
+      // ws accepts a handshake even when no offered subprotocol was chosen; such a client cannot speak ours.
+      if (!(FOXGLOVE_SUBPROTOCOLS as readonly string[]).includes(ws.protocol)) {
+        ws.close(1002, `expected subprotocol ${FOXGLOVE_SUBPROTOCOLS.join(' or ')}`);
+        return;
+      }
       server.handleConnection(
         live.#bounded(ws, maxBuffered),
         `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`,
       );
     });
-    // A client error must not take the process down; the server's own errors are reported, not thrown.
-    server.on('error', () => undefined);
+    // A bad client message or a socket error after start must not take the process down.
+    const onError = options.onError ?? (() => undefined);
+    server.on('error', onError);
+    wss.on('error', onError);
     return live;
   }
 
@@ -119,7 +141,13 @@ export class FoxgloveLiveServer {
       return existing.id;
     }
     const schema = this.#codec.schemaOf(name);
-    const id = this.#server.addChannel({ topic, encoding: 'cdr', schemaName: name, schema, schemaEncoding: 'ros2msg' });
+    const id = this.#server.addChannel({
+      topic,
+      encoding: 'cdr',
+      schemaName: name,
+      schema,
+      schemaEncoding: 'ros2msg',
+    });
     this.#channels.set(topic, { id, type: name, schema });
     return id;
   }
@@ -153,7 +181,9 @@ export class FoxgloveLiveServer {
 
   /** The client socket as FoxgloveServer sees it, with binary sends dropped while the socket is backed up. */
   #bounded(ws: WebSocket, maxBufferedBytes: number): IWebSocket {
-    const live = this;
+    const dropped = (): void => {
+      this.#dropped++;
+    };
     return {
       get binaryType() {
         return ws.binaryType;
@@ -191,7 +221,7 @@ export class FoxgloveLiveServer {
       close: () => ws.close(),
       send(data, options) {
         if (typeof data !== 'string' && ws.bufferedAmount > maxBufferedBytes) {
-          live.#dropped++;
+          dropped();
           return;
         }
         ws.send(data, options ?? {});

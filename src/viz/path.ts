@@ -47,7 +47,13 @@ export function planPathFromPlan(
   plan: Plan,
   options: { baseFrameId: string; inputPose?: { frameId: string; pose: Pose2D } },
 ): PlanPath {
-  const msg = planMsgFromActions(plan.sequence, plan.inputStampNs, options.baseFrameId, plan.stepDtS, plan.actions);
+  const msg = planMsgFromActions(
+    plan.sequence,
+    plan.inputStampNs,
+    options.baseFrameId,
+    plan.stepDtS,
+    plan.actions,
+  );
   const path = planPathFromMsg(msg);
   return options.inputPose ? { ...path, inputPose: options.inputPose } : path;
 }

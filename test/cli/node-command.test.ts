@@ -1,13 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command } from 'commander';
-import {
-  EXIT_NO_ROS,
-  EXIT_UNAVAILABLE,
-  registerNodeCommand,
-  runNode,
-  type NodeCommandDeps,
-} from '../../src/cli/commands/node';
+import { EXIT_NO_ROS, registerNodeCommand, runNode, type NodeCommandDeps } from '../../src/cli/commands/node';
 import type { SvnavConfig } from '../../src/config';
 import type { Twist } from '../../src/messages/ros';
 import { InMemoryTransport } from '../../src/transport/memory';
@@ -85,13 +82,17 @@ describe('svnav node', () => {
     assert.equal(h.transport().closed, true);
   });
 
-  it('says the planner node is not available yet and exits non-zero', async () => {
+  it('runs the planner node, which reports a model directory it cannot load and publishes no plan', async () => {
     const h = harness();
-    assert.equal(await runNode('planner', {}, h.deps), EXIT_UNAVAILABLE);
-    assert.deepEqual(h.errors, [
-      'svnav node: the planner node is not available in this version yet; available: controller, camera-relay',
-    ]);
-    assert.equal(h.loads.length, 0);
+    const dir = mkdtempSync(join(tmpdir(), 'svnav-no-model-'));
+    const cfg = join(dir, 'params.yaml');
+    writeFileSync(cfg, `/**:\n  ros__parameters:\n    model:\n      dir: ${join(dir, 'missing')}\n`);
+    const run = runNode('planner', { config: cfg }, h.deps);
+    await h.signal('SIGINT');
+    assert.equal(await run, 0);
+    assert.equal(h.loads[0]!.nodeName, 'svnav_planner');
+    assert.equal(h.transport().messagesOn('/svnav/plan').length, 0);
+    assert.equal(h.transport().closed, true);
   });
 
   it('rejects an unknown node name', async () => {
@@ -106,18 +107,21 @@ describe('svnav node', () => {
     registerNodeCommand(program, h.deps);
     const saved = process.exitCode;
     try {
-      await program.parseAsync([
+      const run = program.parseAsync([
         'node',
         'svnav',
         'node',
-        'planner',
+        'controller',
         '--ros-args',
         '-r',
         '__node:=x',
         '--params-file',
         'a.yaml',
       ]);
-      assert.equal(process.exitCode, EXIT_UNAVAILABLE);
+      await h.signal('SIGINT');
+      await run;
+      assert.equal(process.exitCode, 0);
+      assert.equal(h.loads[0]!.nodeName, 'svnav_controller');
     } finally {
       process.exitCode = saved;
     }

@@ -48,7 +48,12 @@ export function twist(vx: number, wz = 0, vy = 0): Twist {
   return { linear: { x: vx, y: vy, z: 0 }, angular: { x: 0, y: 0, z: wz } };
 }
 
-export function commands(from_s: number, to_s: number, rate_hz: number, f: (t: number) => Twist): StampedTwist[] {
+export function commands(
+  from_s: number,
+  to_s: number,
+  rate_hz: number,
+  f: (t: number) => Twist,
+): StampedTwist[] {
   const out: StampedTwist[] = [];
   for (let k = 0; from_s + k / rate_hz <= to_s + 1e-9; k++) {
     const t = from_s + k / rate_hz;

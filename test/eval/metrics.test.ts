@@ -9,7 +9,9 @@ describe('eval trajectory metrics', () => {
   it('scores a plan that predicts the motion the robot made with zero ADE, FDE and heading error', () => {
     // Driving +y in odom (heading π/2) from (5, 2) at 0.4 m/s: 0.1 m per 0.25 s step, straight ahead.
     const odom = odometryTrack(0, 10, 50, arcPose({ x_m: 5, y_m: 2, theta_rad: Math.PI / 2 }, 0.4, 0));
-    const report = evaluateRun(emptyInput({ odometry: odom, plans: [planMsg({ stampNs: at(3.01), dx_m: 0.1 })] }));
+    const report = evaluateRun(
+      emptyInput({ odometry: odom, plans: [planMsg({ stampNs: at(3.01), dx_m: 0.1 })] }),
+    );
     assert.equal(report.plans.length, 1);
     const row = report.plans[0]!;
     closeTo(row.ade_m, 0, 1e-9, 'ADE');
@@ -21,7 +23,9 @@ describe('eval trajectory metrics', () => {
 
   it('measures a plan that predicts half the distance: ADE = mean of 0.05·k, FDE = 0.4 m', () => {
     const odom = odometryTrack(0, 10, 50, arcPose({ x_m: 0, y_m: 0, theta_rad: 0.3 }, 0.4, 0));
-    const report = evaluateRun(emptyInput({ odometry: odom, plans: [planMsg({ stampNs: at(2), dx_m: 0.05 })] }));
+    const report = evaluateRun(
+      emptyInput({ odometry: odom, plans: [planMsg({ stampNs: at(2), dx_m: 0.05 })] }),
+    );
     const row = report.plans[0]!;
     closeTo(row.ade_m, 0.05 * 4.5, 1e-9, 'ADE');
     closeTo(row.fde_m, 0.4, 1e-9, 'FDE');
@@ -71,14 +75,26 @@ describe('eval trajectory metrics', () => {
       planMsg({ stampNs: at(-1), sequence: 4, dx_m: 0.1 }), // starts before it
     ];
     const report = evaluateRun(emptyInput({ odometry: odom, plans }));
-    assert.deepEqual(report.plans.map((p) => p.sequence), [1]);
-    assert.deepEqual(report.skipped.map((s) => [s.sequence, s.reason]), [
-      [2, 'odometry_not_covered'],
-      [3, 'odometry_not_covered'],
-      [4, 'odometry_not_covered'],
-    ]);
-    assert.match(report.skipped[0]!.detail, /odometry gap of 1\.000 s after 1700000004\.000 s \(limit 0\.5 s\)/);
-    assert.match(report.skipped[1]!.detail, /odometry ends at 1700000010\.000 s, before the window end 1700000011\.000 s/);
+    assert.deepEqual(
+      report.plans.map((p) => p.sequence),
+      [1],
+    );
+    assert.deepEqual(
+      report.skipped.map((s) => [s.sequence, s.reason]),
+      [
+        [2, 'odometry_not_covered'],
+        [3, 'odometry_not_covered'],
+        [4, 'odometry_not_covered'],
+      ],
+    );
+    assert.match(
+      report.skipped[0]!.detail,
+      /odometry gap of 1\.000 s after 1700000004\.000 s \(limit 0\.5 s\)/,
+    );
+    assert.match(
+      report.skipped[1]!.detail,
+      /odometry ends at 1700000010\.000 s, before the window end 1700000011\.000 s/,
+    );
     assert.match(report.skipped[2]!.detail, /odometry starts at 1700000000\.000 s, after the window start/);
     assert.deepEqual(report.summary.skipped_by_reason, { odometry_not_covered: 3 });
     assert.equal(report.summary.plans_total, 4);
@@ -90,10 +106,16 @@ describe('eval trajectory metrics', () => {
     const i = odom.findIndex((o) => o.stampNs === bad);
     odom[i] = { stampNs: bad, msg: odometry(bad, { x_m: NaN, y_m: 0, theta_rad: 0 }) };
     const j = i + 5;
-    odom[j] = { stampNs: odom[j]!.stampNs, msg: odometry(odom[j]!.stampNs, { x_m: 1, y_m: 0, theta_rad: 0 }, { wz: Infinity }) };
-    const report = evaluateRun(emptyInput({ odometry: odom, plans: [planMsg({ stampNs: at(2), dx_m: 0.1 })] }), {
-      odomTopic: '/go2/odom',
-    });
+    odom[j] = {
+      stampNs: odom[j]!.stampNs,
+      msg: odometry(odom[j]!.stampNs, { x_m: 1, y_m: 0, theta_rad: 0 }, { wz: Infinity }),
+    };
+    const report = evaluateRun(
+      emptyInput({ odometry: odom, plans: [planMsg({ stampNs: at(2), dx_m: 0.1 })] }),
+      {
+        odomTopic: '/go2/odom',
+      },
+    );
     assert.deepEqual(report.notes, [
       'rejected /go2/odom at 1700000002.500 s: pose position.x is NaN',
       'rejected /go2/odom at 1700000002.600 s: twist wz_radps is Infinity',
@@ -120,11 +142,16 @@ describe('eval trajectory metrics', () => {
   });
 
   it('takes plan latency from the plan, else from the status of the same plan, over skipped plans too', () => {
-    const plans = [0.4, 0.5, 0.6, 0.7, 0.0].map((latency_s, k) => planMsg({ stampNs: at(k), sequence: k, dx_m: 0.1, latency_s }));
+    const plans = [0.4, 0.5, 0.6, 0.7, 0.0].map((latency_s, k) =>
+      planMsg({ stampNs: at(k), sequence: k, dx_m: 0.1, latency_s }),
+    );
     const statuses = [plannerStatus(4, 4.9, 900)];
     const report = evaluateRun(emptyInput({ plans, plannerStatuses: statuses }));
     assert.equal(report.plans.length, 0, 'no odometry: every plan is skipped');
-    assert.deepEqual(report.skipped.map((s) => s.latency_s), [0.4, 0.5, 0.6, 0.7, 0.9]);
+    assert.deepEqual(
+      report.skipped.map((s) => s.latency_s),
+      [0.4, 0.5, 0.6, 0.7, 0.9],
+    );
     const lat = report.summary.plan_latency_s!;
     assert.equal(lat.count, 5);
     closeTo(lat.p50, 0.6, 1e-12, 'p50');

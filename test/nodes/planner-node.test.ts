@@ -290,20 +290,43 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
     assert.equal(plans(r).length, 1);
   });
 
+  it('stops feeding the model when the camera contract fails (2 Hz < 4 FPS), saying why', async () => {
+    const r = rig();
+    for (let i = 0; i < 12; i += 2) await r.frame(i); // one frame every 0.5 s
+    const contract = statuses(r).find((s) =>
+      s.message.startsWith('camera /camera/image_raw (sensor_msgs/msg/Image)'),
+    );
+    assert.ok(
+      contract,
+      statuses(r)
+        .map((s) => s.message)
+        .join('\n'),
+    );
+    assert.match(
+      contract.message,
+      /bgr8 160×90 at 2\.0 Hz .*PROBLEM: camera rate 2\.0 Hz is below the 4 FPS the model needs/,
+    );
+    assert.ok(r.logs.some((l) => l.level === 'error' && l.line.includes('PROBLEM: camera rate')));
+    const sampled = r.node.stats.framesSampled;
+    for (let i = 12; i < 16; i += 2) await r.frame(i);
+    assert.equal(r.node.stats.framesSampled, sampled, 'no frames sampled while the contract fails');
+    r.clock.advanceBy(100n * MS);
+    close(heartbeats(r).at(-1)!.camera_age_s, 0.1, 'camera age (the camera itself is live)');
+  });
+
   it('decodes newest frames only: frames arriving while the encoder is busy replace the waiting one', async () => {
     const r = rig();
-    for (let i = 0; i <= 4; i++) {
+    for (let i = 0; i <= 2; i++) await r.frame(i); // chunk 0 = frame 0; frames 1, 2 wait in the encoder
+    for (let i = 3; i <= 7; i++) {
       r.clock.advanceTo(stampOf(i));
       r.inject(r.config.camera.topic, r.config.camera.type, cameraFrame(stampOf(i)));
     }
     await r.node.idle();
+    // Frame 3 was being decoded when 4, 5, 6, 7 arrived; each replaced the one waiting, so 7 completed the chunk.
     const s = r.node.stats;
-    assert.deepEqual([s.framesReceived, s.framesSampled, s.framesReplaced], [5, 5, 3]);
-    assert.equal(
-      s.chunks,
-      1,
-      'frame 0 (first chunk) and frame 4 were encoded; 4 frames more make the next chunk',
-    );
+    assert.deepEqual([s.framesReceived, s.framesSampled, s.framesReplaced, s.framesEncoded], [8, 8, 3, 5]);
+    assert.equal(plans(r).length, 2);
+    assert.deepEqual(plans(r)[1]!.header.stamp, nsToStamp(stampOf(7)));
   });
 
   it('publishes the imagined future as one 2×4 tiled JPEG stamped with the input frame', async () => {

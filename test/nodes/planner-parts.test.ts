@@ -29,7 +29,10 @@ describe('planner node parts', () => {
       const t = tileFutureFrames(Float32Array.from([-0.5, 1.5, NaN]), [1, 3, 1, 1]);
       assert.deepEqual([...t.rgb], [0, 255, 0]);
       assert.throws(() => tileFutureFrames(new Float32Array(24), [1, 8, 3, 1]), /must be \[N, 3, H, W\]/);
-      assert.throws(() => tileFutureFrames(new Float32Array(5), [1, 3, 1, 2]), /hold 5 values, \[1, 3, 1, 2\] needs 6/);
+      assert.throws(
+        () => tileFutureFrames(new Float32Array(5), [1, 3, 1, 2]),
+        /hold 5 values, \[1, 3, 1, 2\] needs 6/,
+      );
     });
 
     it('encodes the tiling as a JPEG of the same size', async () => {
@@ -57,10 +60,13 @@ describe('planner node parts', () => {
 
   describe('run-time inputs', () => {
     it('parses commands, ignoring case and spaces', () => {
-      assert.deepEqual(
-        [' Start ', 'stop', 'CANCEL', 'go', 42].map(parseCommand),
-        ['start', 'stop', 'cancel', undefined, undefined],
-      );
+      assert.deepEqual([' Start ', 'stop', 'CANCEL', 'go', 42].map(parseCommand), [
+        'start',
+        'stop',
+        'cancel',
+        undefined,
+        undefined,
+      ]);
     });
 
     it('reads an arrival from the controller status JSON and nothing from other statuses', () => {
@@ -75,7 +81,9 @@ describe('planner node parts', () => {
       });
       const moving = JSON.stringify({ state: 'moving', stop_reason: null, stop_message: null });
       assert.equal(arrivalFromControllerStatus(moving), undefined);
-      assert.deepEqual(arrivalFromControllerStatus('moving'), { error: 'controller status is not JSON: "moving"' });
+      assert.deepEqual(arrivalFromControllerStatus('moving'), {
+        error: 'controller status is not JSON: "moving"',
+      });
     });
 
     it('refuses an untrained model naming its seeded networks, or warns when allowed', () => {
@@ -86,10 +94,16 @@ describe('planner node parts', () => {
       };
       const refused = untrainedVerdict(provenance, 'models/x', false);
       assert.ok(refused && 'refusal' in refused);
-      assert.match(refused.refusal, /^REFUSING TO PLAN: model models\/x is untrained \(seeded weights in dit_step, vae_encoder \(4 seeded parameters\)\)/);
+      assert.match(
+        refused.refusal,
+        /^REFUSING TO PLAN: model models\/x is untrained \(seeded weights in dit_step, vae_encoder \(4 seeded parameters\)\)/,
+      );
       const allowed = untrainedVerdict(provenance, 'models/x', true);
       assert.ok(allowed && 'warning' in allowed);
-      assert.equal(untrainedVerdict({ untrained: false, seededNetworks: [], partiallySeeded: [] }, 'm', false), undefined);
+      assert.equal(
+        untrainedVerdict({ untrained: false, seededNetworks: [], partiallySeeded: [] }, 'm', false),
+        undefined,
+      );
     });
   });
 

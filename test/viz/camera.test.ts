@@ -26,10 +26,17 @@ describe('viz camera model', () => {
     closeTo(intrinsicsFromHfov(1280, 720, 60).fx_px, 640 / Math.tan(Math.PI / 6), 1e-9, 'fx at 60°');
   });
 
-  it('reads fx, fy, cx, cy from CameraInfo K and refuses a K that is not 9 finite numbers', () => {
-    const k = intrinsicsFromCameraInfo({ width: 1280, height: 720, k: [600, 0, 641, 0, 605, 359, 0, 0, 1] });
-    assert.deepEqual(k, { width_px: 1280, height_px: 720, fx_px: 600, fy_px: 605, cx_px: 641, cy_px: 359 });
-    assert.throws(() => intrinsicsFromCameraInfo({ width: 10, height: 10, k: [1, 0, 5] }), /9 finite numbers/);
+  it('reads fx, fy, cx, cy from CameraInfo K (principal point moved to pixel-corner coordinates) and refuses a bad K', () => {
+    const k = intrinsicsFromCameraInfo({
+      width: 1280,
+      height: 720,
+      k: [600, 0, 639.5, 0, 605, 359.5, 0, 0, 1],
+    });
+    assert.deepEqual(k, { width_px: 1280, height_px: 720, fx_px: 600, fy_px: 605, cx_px: 640, cy_px: 360 });
+    assert.throws(
+      () => intrinsicsFromCameraInfo({ width: 10, height: 10, k: [1, 0, 5] }),
+      /9 finite numbers/,
+    );
     assert.throws(
       () => intrinsicsFromCameraInfo({ width: 10, height: 10, k: [0, 0, 5, 0, 0, 5, 0, 0, 1] }),
       /fx=0 fy=0/,
@@ -71,7 +78,17 @@ describe('viz camera model', () => {
     closeTo(line![0]!.t, 0.2625, 1e-12, 'crossing parameter');
     closeTo(line![0]!.v, 240 + 320 / 0.05, 1e-6, 'crossing pixel row');
     closeTo(line![2]!.v, 240 + 320 / 3, 1e-9, 'far point row');
-    assert.deepEqual(projectGroundPolyline([{ x_m: -2, y_m: 0, t: 0 }, { x_m: -1, y_m: 1, t: 1 }], level, vga), []);
+    assert.deepEqual(
+      projectGroundPolyline(
+        [
+          { x_m: -2, y_m: 0, t: 0 },
+          { x_m: -1, y_m: 1, t: 1 },
+        ],
+        level,
+        vga,
+      ),
+      [],
+    );
   });
 
   it('splits a path that leaves the view behind the camera and comes back into two polylines', () => {

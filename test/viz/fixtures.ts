@@ -27,7 +27,8 @@ export function planMsg(o: {
   n?: number;
 }): PlanMsg {
   const n = o.n ?? 8;
-  const steps = (v: number | number[] | undefined) => (Array.isArray(v) ? v : new Array<number>(n).fill(v ?? 0));
+  const steps = (v: number | number[] | undefined) =>
+    Array.isArray(v) ? v : new Array<number>(n).fill(v ?? 0);
   return {
     header: { stamp: nsToStamp(o.stampNs), frame_id: 'base_link' },
     sequence: o.sequence ?? 0,
@@ -54,7 +55,10 @@ export function odometry(
     child_frame_id: 'base_link',
     pose: { pose: rosPose(pose), covariance: new Array<number>(36).fill(0) },
     twist: {
-      twist: { linear: { x: twist.vx ?? 0, y: twist.vy ?? 0, z: 0 }, angular: { x: 0, y: 0, z: twist.wz ?? 0 } },
+      twist: {
+        linear: { x: twist.vx ?? 0, y: twist.vy ?? 0, z: 0 },
+        angular: { x: 0, y: 0, z: twist.wz ?? 0 },
+      },
       covariance: new Array<number>(36).fill(0),
     },
   };

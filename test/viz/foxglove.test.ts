@@ -25,7 +25,9 @@ function roundTrip(type: string, message: unknown): unknown {
 }
 
 function plain(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Uint8Array) : v)));
+  return JSON.parse(
+    JSON.stringify(value, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Uint8Array) : v)),
+  );
 }
 
 describe('viz foxglove messages', () => {
@@ -37,7 +39,10 @@ describe('viz foxglove messages', () => {
     assert.equal(forward.baseFrameId, 'base_link');
     assert.equal(forward.stampNs, STAMP);
     assert.equal(forward.inputPose, undefined);
-    assert.throws(() => planPathFromMsg(planMsg({ stampNs: STAMP, dx_m: [0.1, NaN] , n: 2})), InvalidPlanError);
+    assert.throws(
+      () => planPathFromMsg(planMsg({ stampNs: STAMP, dx_m: [0.1, NaN], n: 2 })),
+      InvalidPlanError,
+    );
   });
 
   it('gives the same path from the planner’s in-process Plan as from its message', () => {
@@ -45,7 +50,14 @@ describe('viz foxglove messages', () => {
     const plan = { ok: true, sequence: 3, inputStampNs: STAMP, actions, stepDtS: 0.25 } as unknown as Plan;
     const fromPlan = planPathFromPlan(plan, { baseFrameId: 'base_link' });
     const fromMsg = planPathFromMsg(
-      planMsg({ stampNs: STAMP, sequence: 3, n: 3, dx_m: [0.1, 0.12, 0.1], dy_m: [0, 0.01, 0.02], dtheta_rad: 0.05 }),
+      planMsg({
+        stampNs: STAMP,
+        sequence: 3,
+        n: 3,
+        dx_m: [0.1, 0.12, 0.1],
+        dy_m: [0, 0.01, 0.02],
+        dtheta_rad: 0.05,
+      }),
     );
     assert.deepEqual(fromPlan, fromMsg);
   });
@@ -114,7 +126,10 @@ describe('viz foxglove messages', () => {
   it('builds FrameTransforms odom→base from odometry and base→camera from the mount', () => {
     const odom = odometry(STAMP, { x_m: 3, y_m: -1, theta_rad: 0.5 });
     const mount: CameraMount = { frameId: 'front_camera', height_m: 0.32, pitch_rad: 0.1, forward_m: 0.28 };
-    const msg = frameTransforms({ odometry: odom, mount: { camera: mount, baseFrameId: 'base_link', stampNs: STAMP } });
+    const msg = frameTransforms({
+      odometry: odom,
+      mount: { camera: mount, baseFrameId: 'base_link', stampNs: STAMP },
+    });
     assert.equal(msg.transforms.length, 2);
     const [odomTf, camTf] = msg.transforms;
     assert.deepEqual([odomTf!.parent_frame_id, odomTf!.child_frame_id], ['odom', 'base_link']);

@@ -1,6 +1,12 @@
 import { strict as assert } from 'node:assert';
 import sharp from 'sharp';
-import { framesFromPlanar, futureTilesImage, previewFrameIndex, tileFrames, type RgbFrame } from '../../src/viz/future-tiles';
+import {
+  framesFromPlanar,
+  futureTilesImage,
+  previewFrameIndex,
+  tileFrames,
+  type RgbFrame,
+} from '../../src/viz/future-tiles';
 
 function solid(width: number, height: number, rgb: readonly [number, number, number]): RgbFrame {
   const data = new Uint8Array(width * height * 3);
@@ -38,10 +44,15 @@ describe('viz imagined-future tiles', () => {
   });
 
   it('tiles frames row by row with a black gap', () => {
-    const tiled = tileFrames([solid(2, 1, [10, 20, 30]), solid(2, 1, [40, 50, 60]), solid(2, 1, [70, 80, 90])], 2, 1);
+    const tiled = tileFrames(
+      [solid(2, 1, [10, 20, 30]), solid(2, 1, [40, 50, 60]), solid(2, 1, [70, 80, 90])],
+      2,
+      1,
+    );
     assert.equal(tiled.width, 5);
     assert.equal(tiled.height, 3);
-    const px = (x: number, y: number) => Array.from(tiled.data.subarray((y * 5 + x) * 3, (y * 5 + x) * 3 + 3));
+    const px = (x: number, y: number) =>
+      Array.from(tiled.data.subarray((y * 5 + x) * 3, (y * 5 + x) * 3 + 3));
     assert.deepEqual(px(0, 0), [10, 20, 30]);
     assert.deepEqual(px(2, 0), [0, 0, 0]);
     assert.deepEqual(px(4, 0), [40, 50, 60]);
@@ -55,7 +66,12 @@ describe('viz imagined-future tiles', () => {
   it('encodes the 8 sparse chunks as one labelled JPEG whose tiles keep their colours', async () => {
     const frames = COLOURS.map((c) => solid(32, 24, c));
     const labels = ['+1 s', '+2 s', '+5 s', '+8 s', '+11 s', '+14 s', '+17 s', '+20 s'];
-    const msg = await futureTilesImage(frames, { stampNs: 5_000_000_123n, frameId: 'front_camera', labels, jpegQuality: 95 });
+    const msg = await futureTilesImage(frames, {
+      stampNs: 5_000_000_123n,
+      frameId: 'front_camera',
+      labels,
+      jpegQuality: 95,
+    });
     assert.equal(msg.format, 'jpeg');
     assert.deepEqual(msg.timestamp, { sec: 5, nanosec: 123 });
     const { data, info } = await sharp(msg.data).raw().toBuffer({ resolveWithObject: true });
@@ -66,7 +82,9 @@ describe('viz imagined-future tiles', () => {
       const y = Math.floor(i / 4) * 26 + 20;
       const at = (y * info.width + x) * info.channels;
       const got = [data[at]!, data[at + 1]!, data[at + 2]!];
-      got.forEach((v, ch) => assert.ok(Math.abs(v - c[ch]!) <= 12, `tile ${i} channel ${ch}: ${v} vs ${c[ch]}`));
+      got.forEach((v, ch) =>
+        assert.ok(Math.abs(v - c[ch]!) <= 12, `tile ${i} channel ${ch}: ${v} vs ${c[ch]}`),
+      );
     });
   });
 });

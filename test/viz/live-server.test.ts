@@ -99,7 +99,14 @@ describe('viz live Foxglove server', function () {
       );
       assert.match(channels[0]!.schema as string, /^# foxglove_msgs\/msg\/PosesInFrame/);
 
-      assert.equal(server.publish(VIZ_TOPICS.pathPoses, 1n, { timestamp: { sec: 0, nanosec: 0 }, frame_id: '', poses: [] }), false);
+      assert.equal(
+        server.publish(VIZ_TOPICS.pathPoses, 1n, {
+          timestamp: { sec: 0, nanosec: 0 },
+          frame_id: '',
+          poses: [],
+        }),
+        false,
+      );
       client.ws.send(JSON.stringify({ op: 'subscribe', subscriptions: [{ id: 42, channelId }] }));
       const deadline = Date.now() + TIMEOUT_MS;
       while (!server.hasSubscribers(VIZ_TOPICS.pathPoses)) {
@@ -107,7 +114,9 @@ describe('viz live Foxglove server', function () {
         await new Promise((r) => setTimeout(r, 10));
       }
 
-      const message = pathPosesInFrame(planPathFromMsg(planMsg({ stampNs: 1_700_000_000n * NS_PER_S, dx_m: 0.1 })));
+      const message = pathPosesInFrame(
+        planPathFromMsg(planMsg({ stampNs: 1_700_000_000n * NS_PER_S, dx_m: 0.1 })),
+      );
       const logTimeNs = 1_700_000_000_500_000_000n;
       assert.equal(server.publish(VIZ_TOPICS.pathPoses, logTimeNs, message), true);
       const frame = await client.next();
@@ -133,6 +142,35 @@ describe('viz live Foxglove server', function () {
     assert.match(outcome, /protocol/i);
   });
 
+  it('closes the connection of a client that offers no subprotocol at all, sending it nothing', async () => {
+    const errors: Error[] = [];
+    server = await FoxgloveLiveServer.start({ port: 0, onError: (e) => errors.push(e) });
+    server.advertise(VIZ_TOPICS.pathPoses, FoxgloveTypes.PosesInFrame);
+    const ws = new WebSocket(server.url);
+    const received: unknown[] = [];
+    ws.on('message', (m) => received.push(m));
+    const code = await new Promise<number>((resolve) => ws.once('close', (c) => resolve(c)));
+    assert.equal(code, 1002);
+    assert.deepEqual(received, []);
+    assert.deepEqual(errors, []);
+  });
+
+  it('reports a malformed client message to onError and keeps serving', async () => {
+    const errors: Error[] = [];
+    server = await FoxgloveLiveServer.start({ port: 0, onError: (e) => errors.push(e) });
+    const client = await connect('foxglove.websocket.v1');
+    await client.nextJson();
+    client.ws.send('{not json');
+    const deadline = Date.now() + TIMEOUT_MS;
+    while (errors.length === 0) {
+      assert.ok(Date.now() < deadline, 'no error reported');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.match(errors[0]!.message, /JSON/);
+    server.advertise('/svnav/status', 'sparse_video_nav/msg/PlannerStatus');
+    assert.equal((await client.nextJson()).op, 'advertise');
+  });
+
   it('advertises each topic once, refuses a second type for it and a publish to an unknown topic', async () => {
     server = await FoxgloveLiveServer.start({ port: 0 });
     const a = server.advertise('/svnav/status', 'sparse_video_nav/msg/PlannerStatus');
@@ -142,7 +180,10 @@ describe('viz live Foxglove server', function () {
       /already advertised as sparse_video_nav\/msg\/PlannerStatus, not std_msgs\/msg\/String/,
     );
     assert.throws(() => server!.publish('/nowhere', 0n, {}), LiveServerError);
-    assert.throws(() => server!.advertise('/x', 'nonexistent_msgs/msg/Nothing'), /no message definition for nonexistent_msgs\/Nothing/);
+    assert.throws(
+      () => server!.advertise('/x', 'nonexistent_msgs/msg/Nothing'),
+      /no message definition for nonexistent_msgs\/Nothing/,
+    );
   });
 
   it('drops message data for a client whose socket is backed up instead of buffering without bound', async () => {
@@ -155,7 +196,12 @@ describe('viz live Foxglove server', function () {
     while (!server.hasSubscribers(VIZ_TOPICS.imaginedFuture)) await new Promise((r) => setTimeout(r, 10));
     // The client stops reading: the kernel buffers fill, then the server's socket buffer.
     (client.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-    const image = { timestamp: { sec: 1, nanosec: 0 }, frame_id: 'cam', data: new Uint8Array(1 << 20), format: 'jpeg' };
+    const image = {
+      timestamp: { sec: 1, nanosec: 0 },
+      frame_id: 'cam',
+      data: new Uint8Array(1 << 20),
+      format: 'jpeg',
+    };
     let sent = 0;
     for (; sent < 200 && server.droppedMessages === 0; sent++) {
       server.publish(VIZ_TOPICS.imaginedFuture, BigInt(sent), image);

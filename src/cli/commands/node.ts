@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { defaultConfig, loadConfigFile, type SvnavConfig } from '../../config';
+import { PlannerNodeEntry } from '../../nodes/planner/entry';
 import { CameraRelayNode } from '../../nodes/camera-relay';
 import { ControllerNode } from '../../nodes/controller-node';
 import { RosEnvironmentError } from '../../transport/ros/environment';
@@ -36,7 +37,11 @@ export const NODES: Readonly<Record<string, NodeEntry | undefined>> = {
     requiredPackages: ['sensor_msgs'],
     create: (transport, config) => new CameraRelayNode(transport, config),
   },
-  planner: undefined,
+  planner: {
+    nodeName: 'svnav_planner',
+    requiredPackages: ['std_msgs', 'sensor_msgs', 'nav_msgs', 'sparse_video_nav'],
+    create: (transport, config) => new PlannerNodeEntry(transport, config),
+  },
 };
 
 /** Exit status when ROS 2 is not usable (not sourced, rclnodejs missing or not built). */

@@ -28,6 +28,8 @@ export interface CacheSlot {
   /** [frames, channels, height, width] */
   shape: number[];
   kind: 'causal_conv' | 'time_downsample' | 'time_upsample';
+  /** The graph's float type: an fp16 graph takes and returns fp16 caches (zeros too on the first call). */
+  dtype: 'float32' | 'float16';
 }
 
 /** Large end index for open-ended slices (ONNX clamps it). */
@@ -54,7 +56,13 @@ export function cacheInput(
   const [, c, h, w] = x.shape as number[];
   const shape = [frames, c!, h!, w!];
   const input = g.input(`cache_in.${g.scopeName}`, g.floatType, shape);
-  t.caches.push({ input: input.name, output: `cache_out.${g.scopeName}`, shape, kind });
+  t.caches.push({
+    input: input.name,
+    output: `cache_out.${g.scopeName}`,
+    shape,
+    kind,
+    dtype: g.floatType === 'float16' ? 'float16' : 'float32',
+  });
   return input;
 }
 

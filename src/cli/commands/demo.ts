@@ -1,0 +1,193 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BagReader } from '../../bag/reader';
+import { generateDemoBag } from '../../bag/demo-bag';
+import { defaultConfig } from '../../config';
+import type { ExecutionProviderName } from '../../config/schema';
+import { nsToSeconds } from '../../messages/time';
+import { buildModelDirectory } from '../../model/build';
+import { TINY } from '../../model/presets';
+import { openModelDirectory } from '../../planner/model-dir';
+import { progressBar } from '../../replay/progress';
+import { runReplay } from '../../replay/replay';
+import { formatReplayReport, writeJsonReport, type ReplayReport } from '../../replay/report';
+import { consoleLogger, silentLogger } from '../../transport/memory';
+import { packageRoot } from '../main';
+import { parseProviders } from './replay';
+
+export const DEMO_INSTRUCTION = 'walk forward to find a wooden chair and stop next to it';
+export const DEMO_FILES = {
+  input: 'go2_demo_input.mcap',
+  replay: 'go2_demo_replay.mcap',
+  report: 'report.json',
+} as const;
+
+export interface DemoOptions {
+  out: string;
+  duration: number;
+  model: string;
+  providers: ExecutionProviderName[];
+  quiet?: boolean;
+}
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description(
+      'build the tiny model and a demo bag if missing, replay it, evaluate, and say how to view it',
+    )
+    .option('--out <dir>', 'output directory', 'out/demo')
+    .option('--duration <s>', 'length of the demo bag in seconds', parseDuration, 40)
+    .option('--model <dir>', 'tiny model directory (built if missing or unreadable)', 'models/tiny')
+    .option('--providers <list>', 'execution providers in order', parseProviders, ['cpu'])
+    .option('--quiet', 'no node logs')
+    .action(async (options: DemoOptions) => {
+      process.exitCode = await demoCommand(options);
+    });
+}
+
+export interface DemoResult {
+  readonly report: ReplayReport;
+  readonly files: { readonly input: string; readonly replay: string; readonly report: string };
+  readonly built: { readonly model: boolean; readonly bag: boolean };
+}
+
+/** The demo end to end; returns the exit status (0, or 130 when interrupted). */
+export async function demoCommand(options: DemoOptions): Promise<number> {
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const result = await runDemo(options, abort.signal);
+    const r = result.report;
+    process.stdout.write(formatReplayReport(r));
+    process.stdout.write(demoEpilogue(result));
+    return r.aborted ? 130 : 0;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+export async function runDemo(options: DemoOptions, signal?: AbortSignal): Promise<DemoResult> {
+  const say = (line: string) => console.error(`svnav demo: ${line}`);
+  const outDir = resolve(options.out);
+  mkdirSync(outDir, { recursive: true });
+  const files = {
+    input: join(outDir, DEMO_FILES.input),
+    replay: join(outDir, DEMO_FILES.replay),
+    report: join(outDir, DEMO_FILES.report),
+  };
+  const modelDir = resolve(options.model);
+  const builtModel = await ensureTinyModel(modelDir, say);
+  const builtBag = await ensureDemoBag(files.input, options.duration, say, signal);
+
+  const base = defaultConfig();
+  const config = {
+    ...base,
+    // The demo's networks are seeded, not trained: allowed here on purpose and flagged on every plan.
+    model: { ...base.model, dir: modelDir, execution_providers: options.providers, allow_untrained: true },
+  };
+  say(`replaying ${files.input} with "${DEMO_INSTRUCTION}" (UNTRAINED networks: actions are not meaningful)`);
+  let bar: ReturnType<typeof progressBar> | undefined;
+  let report: ReplayReport;
+  try {
+    report = await runReplay({
+      input: files.input,
+      output: files.replay,
+      instruction: DEMO_INSTRUCTION,
+      config,
+      log: options.quiet ? silentLogger() : consoleLogger('svnav'),
+      ...(signal ? { signal } : {}),
+      onProgress: (p) => {
+        bar ??= progressBar('replay', p.total_s, 's');
+        bar.update(p.done_s, { frames: p.frames, plans: p.plans });
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
+  await writeJsonReport(files.report, report);
+  return { report, files, built: { model: builtModel, bag: builtBag } };
+}
+
+/** Builds the tiny model unless `dir` holds one that opens (a stale or broken one is rebuilt). */
+async function ensureTinyModel(dir: string, say: (line: string) => void): Promise<boolean> {
+  if (existsSync(join(dir, 'model.json'))) {
+    try {
+      await openModelDirectory(dir);
+      return false;
+    } catch (err) {
+      say(`model in ${dir} is outdated or damaged (${(err as Error).message}); rebuilding`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  say(`building the tiny model (seeded weights) into ${dir}`);
+  await buildModelDirectory({ preset: TINY, outDir: dir, floatType: 'float32', seed: 0 });
+  return true;
+}
+
+/** Generates the demo bag unless one of (about) the requested length is there and readable. */
+async function ensureDemoBag(
+  path: string,
+  duration_s: number,
+  say: (line: string) => void,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  if (existsSync(path)) {
+    try {
+      const reader = await BagReader.open(path, { onWarning: () => undefined });
+      const start = reader.startTimeNs;
+      const end = reader.endTimeNs;
+      const ok = !reader.damage && start !== undefined && end !== undefined;
+      await reader.close();
+      if (ok && Math.abs(nsToSeconds(end - start) - duration_s) < 1) return false;
+    } catch {
+      // Unreadable: generate it again.
+    }
+  }
+  say(`generating the ${duration_s} s demo bag (1280×720 JPEG camera, odometry, turns) into ${path}`);
+  const bar = progressBar('demo bag', duration_s, 's');
+  try {
+    const result = await generateDemoBag(path, {
+      duration_s,
+      ...(signal ? { signal } : {}),
+      onProgress: (done) => bar.update(done, { frames: 0, plans: 0 }),
+    });
+    if (result.aborted) throw new Error('interrupted while generating the demo bag');
+  } finally {
+    bar.stop();
+  }
+  return true;
+}
+
+function demoEpilogue(result: DemoResult): string {
+  const layout = join(packageRoot(), 'foxglove', 'sparse_video_nav.layout.json');
+  return [
+    '',
+    'NOTE: the demo model has seeded (untrained) networks: the plans, imagined futures and velocity commands',
+    'show the runtime working end to end, not navigation skill. Load trained weights with `svnav build-model`.',
+    '',
+    'files:',
+    `  input bag:   ${result.files.input}`,
+    `  replay bag:  ${result.files.replay}`,
+    `  report:      ${result.files.report}`,
+    '',
+    'view it in Foxglove (app or https://app.foxglove.dev):',
+    `  1. Open local file… → ${result.files.replay}`,
+    `  2. Layout → Import from file… → ${layout}`,
+    '  3. In the camera panel pick /camera/image_raw/compressed; the plan is drawn on it',
+    '     (/svnav/viz/path_annotations), the 3D panel shows /svnav/viz/path_scene, the imagined future is',
+    '     /svnav/imagined_future, commands /cmd_vel (the recorded ones are /recorded/cmd_vel).',
+    '',
+  ].join('\n');
+}
+
+function parseDuration(value: string): number {
+  const s = Number(value);
+  if (!(Number.isFinite(s) && s > 0 && s <= 600)) {
+    throw new InvalidArgumentError(`expected seconds in (0, 600], got "${value}"`);
+  }
+  return s;
+}
