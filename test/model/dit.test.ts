@@ -180,26 +180,22 @@ describe('dit_step (tiny preset, ORT CPU vs plain-TS reference)', () => {
     }
   });
 
-  it('runs on WebGPU like on CPU', async function () {
+  it('runs on WebGPU like on CPU (unfused attention)', async function () {
     if (!(await webgpuAvailable())) this.skip(); // no Vulkan/WebGPU adapter on this machine
     this.timeout(180_000);
+    // onnxruntime-node 1.30's fused WebGPU MultiHeadAttention is wrong on Mesa lavapipe for ≥ 32 queries (a
+    // flash-attention kernel), so the graph is built with the MatMul/Softmax attention the builder offers for it.
+    const unfused = buildDitStep(TINY, { floatType: 'float32', attention: 'unfused' });
     const values = ditValues(SEED, { liveHistory: true });
     const c = ditCase(TINY, { seed: 10, textBatch: 2 });
-    const gpu = await runDit(values, c.feeds, 'webgpu');
-    assert.equal(gpu.velocity.length, c.reference.x.length);
-    assert.ok(gpu.velocity.every(Number.isFinite) && gpu.xNext.every(Number.isFinite));
-    const attentionError = await webgpuAttentionError();
-    if (attentionError > 1e-4) {
-      // onnxruntime-node 1.30's WebGPU MultiHeadAttention is wrong on Mesa lavapipe for query lengths ≥ 32
-      // (a flash-attention kernel; cf. onnxruntime#28520); the whole graph still loads and runs above.
-      console.log(
-        `      WebGPU MultiHeadAttention alone differs from CPU by ${attentionError.toExponential(2)}: numeric check skipped`,
-      );
-      this.skip();
-    }
-    const d = maxAbsDiff((await runDit(values, c.feeds)).velocity, gpu.velocity);
-    console.log(`      WebGPU vs CPU: max abs diff ${d.toExponential(2)}`);
-    assert.ok(d < 1e-4, `WebGPU differs from CPU by ${d}`);
+    const out = await runModel(modelBytes(unfused.graph, values), c.feeds, 'webgpu');
+    const ref = reference(values, c.reference);
+    const d = maxAbsDiff(out.velocity!.data, ref.velocity);
+    const fusedError = await webgpuAttentionError();
+    console.log(
+      `      WebGPU (unfused) vs reference: max abs diff ${d.toExponential(2)}; fused MultiHeadAttention alone on this adapter: ${fusedError.toExponential(2)}`,
+    );
+    assert.ok(d < 1e-4, `WebGPU differs from the reference by ${d}`);
   });
 });
 

@@ -10,8 +10,8 @@ export async function runModel(
 ): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>> {
   const session =
     typeof model === 'string'
-      ? await ort.InferenceSession.create(model, { executionProviders: [ep] })
-      : await ort.InferenceSession.create(model, { executionProviders: [ep] });
+      ? await ort.InferenceSession.create(model, { executionProviders: [ep], logSeverityLevel: 3 })
+      : await ort.InferenceSession.create(model, { executionProviders: [ep], logSeverityLevel: 3 });
   try {
     const inputs: Record<string, ort.Tensor> = {};
     for (const [name, f] of Object.entries(feeds)) {

@@ -1,18 +1,15 @@
+import * as path from 'node:path';
 import sharp from 'sharp';
 import { BagWriter } from '../../src/bag/writer';
 import { RosTypes, type CompressedImage, type Odometry } from '../../src/messages/ros';
 import { nsToStamp, type TimeNs } from '../../src/messages/time';
 import { halves } from '../camera/images';
 
-export const FIXTURES = `${__dirname}/../../../shared/fixtures/rosbag2-jazzy`;
-export const ZSTD_BAG = require('node:path').resolve(
+export const ZSTD_BAG = path.resolve(
   __dirname,
   '../../../shared/fixtures/rosbag2-jazzy/go2_compressed_zstd/go2_compressed_zstd_0.mcap',
-) as string;
-export const RAW_BAG = require('node:path').resolve(
-  __dirname,
-  '../../../shared/fixtures/rosbag2-jazzy/go2_raw/go2_raw_0.mcap',
-) as string;
+);
+export const RAW_BAG = path.resolve(__dirname, '../../../shared/fixtures/rosbag2-jazzy/go2_raw/go2_raw_0.mcap');
 
 export const MS = 1_000_000n;
 export const T0 = 1_700_000_000_000_000_000n;
