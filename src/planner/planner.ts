@@ -51,6 +51,9 @@ export class PlannerError extends Error {
 
 class Cancelled extends Error {}
 
+/** Cache key of the empty prompt used as the unconditional branch of classifier-free guidance. */
+const UNCONDITIONAL = '\u0000unconditional';
+
 /**
  * From camera frames and an instruction to a sparse imagined future and an 8-step trajectory (SYSTEM.md §1).
  * Knows ONNX Runtime (through the engine) and the manifest, not ROS. Every network runs in the inference worker;
@@ -207,8 +210,8 @@ export class Planner {
       }
       let ditText: { ref: string } | TensorData = { ref: cond.ref };
       if (this.#options.sampler === 'teacher') {
-        let uncond = this.#textCache.get('');
-        if (!uncond) uncond = await this.#encodeText('');
+        let uncond = this.#textCache.get(UNCONDITIONAL);
+        if (!uncond) uncond = await this.#encodeText(UNCONDITIONAL);
         ditText = concatBatch(cond.data, uncond.data);
       }
       check();
@@ -386,7 +389,8 @@ export class Planner {
   }
 
   async #encodeText(text: string): Promise<{ ref: string; data: TensorData }> {
-    const encoded = this.#tokenizer.encode(text);
+    const encoded =
+      text === UNCONDITIONAL ? this.#tokenizer.encodeUnconditional() : this.#tokenizer.encode(text);
     const ref = `text/${this.#textCache.size}`;
     const out = await this.#engine.run({
       network: 'text_encoder',

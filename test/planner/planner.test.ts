@@ -311,3 +311,25 @@ describe('planner runtime (tiny preset, WebGPU)', function () {
     }
   });
 });
+
+describe('planner runtime: teacher sampler', function () {
+  this.timeout(120_000);
+
+  it('runs the 50-step teacher with classifier-free guidance, differing from the distilled sampler', async () => {
+    const teacher = await loadPlanner({ sampler: 'teacher', guidanceScale: 5, preview: false });
+    const pcm = await loadPlanner({ preview: false });
+    try {
+      await feed(teacher, 5);
+      await feed(pcm, 5);
+      const a = await teacher.plan('walk to the door');
+      const b = await pcm.plan('walk to the door');
+      assertPlan(a);
+      assertPlan(b);
+      assert.ok(a.futureLatents.every(Number.isFinite));
+      assert.notDeepEqual(a.futureLatents, b.futureLatents);
+    } finally {
+      await teacher.close();
+      await pcm.close();
+    }
+  });
+});

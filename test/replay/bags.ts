@@ -34,7 +34,8 @@ export function odometry(stampNs: TimeNs, x_m: number, yaw_rad = 0, vx_mps = 0.4
 
 export interface SmallBagOptions {
   duration_s: number;
-  cameraTopic?: string;
+  /** null: no camera at all. */
+  cameraTopic?: string | null;
   cameraHz?: number;
   /** Odometry at 50 Hz, moving forward at 0.4 m/s; `nanAt_s` puts NaN into the pose at that time. */
   odometry?: 'odom' | 'tf' | 'none';
@@ -55,7 +56,7 @@ export async function writeSmallBag(path: string, options: SmallBagOptions): Pro
   const end = T0 + BigInt(Math.round(options.duration_s * 1000)) * MS;
   const writer = await BagWriter.create(path);
   const events: { t: TimeNs; write: () => Promise<void> }[] = [];
-  for (let t = T0; t < end; t += cameraPeriod) {
+  for (let t = T0; options.cameraTopic !== null && t < end; t += cameraPeriod) {
     const bad = options.badFormatAt_s !== undefined && t === T0 + BigInt(options.badFormatAt_s * 1000) * MS;
     const image: CompressedImage = {
       header: { stamp: nsToStamp(t), frame_id: 'front_camera' },

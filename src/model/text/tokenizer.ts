@@ -96,6 +96,15 @@ export class InstructionTokenizer {
 
   encode(instruction: string): EncodedInstruction {
     if (instruction.trim() === '') throw new TokenizerError('the instruction is empty');
+    return this.#encode(instruction);
+  }
+
+  /** The empty prompt of classifier-free guidance: the template's tokens only (umT5: `</s>`), then padding. */
+  encodeUnconditional(): EncodedInstruction {
+    return this.#encode('');
+  }
+
+  #encode(instruction: string): EncodedInstruction {
     const { maxTokens, vocab } = this.#limits;
     const full = this.#tokenizer.encode(instruction, { add_special_tokens: true });
     const content = this.#tokenizer.encode(instruction, { add_special_tokens: false });
