@@ -92,13 +92,7 @@ export function writeModel(
       if (data.length !== expected) {
         throw new Error(`${g.name}: values for ${p.name} have ${data.length} elements, expected ${expected}`);
       }
-      emit(
-        p.tensor,
-        encode(
-          p.layout === 'transpose2d' ? transpose2d(data, p.shape[0]!, p.shape[1]!) : data,
-          p.tensor.dtype,
-        ),
-      );
+      emit(p.tensor, parameterBytes(p, data));
     }
     for (const c of g.constants) {
       // Small constants stay inline even with external data: ORT folds them, and the graph stays readable.
@@ -113,23 +107,7 @@ export function writeModel(
     if (dataFd !== undefined) closeSync(dataFd);
   }
 
-  const model = create(ModelProtoSchema, {
-    irVersion: 10n,
-    producerName: options.producer ?? 'sparse_video_nav',
-    producerVersion: '0.1.0',
-    docString: options.docString ?? '',
-    opsetImport: [
-      { domain: '', version: BigInt(OPSET.onnx) },
-      { domain: 'com.microsoft', version: BigInt(OPSET.microsoft) },
-    ],
-    graph: {
-      name: g.name,
-      node: g.nodes.map(nodeProto),
-      initializer: initializers,
-      input: g.inputs.map(valueInfo),
-      output: g.outputs.map(valueInfo),
-    },
-  });
+  const model = modelProto(g, initializers, options);
   const bin = toBinary(ModelProtoSchema, model);
   const fd = openSync(tmpPath, 'w');
   try {
@@ -153,37 +131,40 @@ export function writeModel(
 
 /** Serialises a small graph to bytes in memory (tests and tiny networks). */
 export function modelBytes(g: GraphBuilder, values: ParameterValues): Uint8Array {
-  const initializers: TensorProto[] = [];
-  for (const p of g.parameters) {
-    const data = values(p);
-    initializers.push(
-      tensorProto(
-        p.tensor,
-        encode(
-          p.layout === 'transpose2d' ? transpose2d(data, p.shape[0]!, p.shape[1]!) : data,
-          p.tensor.dtype,
-        ),
-      ),
-    );
-  }
+  const initializers = g.parameters.map((p) => tensorProto(p.tensor, parameterBytes(p, values(p))));
   for (const c of g.constants) initializers.push(tensorProto(c.tensor, encode(c.data, c.tensor.dtype)));
-  return toBinary(
-    ModelProtoSchema,
-    create(ModelProtoSchema, {
-      irVersion: 10n,
-      producerName: 'sparse_video_nav',
-      opsetImport: [
-        { domain: '', version: BigInt(OPSET.onnx) },
-        { domain: 'com.microsoft', version: BigInt(OPSET.microsoft) },
-      ],
-      graph: {
-        name: g.name,
-        node: g.nodes.map(nodeProto),
-        initializer: initializers,
-        input: g.inputs.map(valueInfo),
-        output: g.outputs.map(valueInfo),
-      },
-    }),
+  return toBinary(ModelProtoSchema, modelProto(g, initializers, {}));
+}
+
+function modelProto(
+  g: GraphBuilder,
+  initializers: TensorProto[],
+  options: { producer?: string; docString?: string },
+) {
+  return create(ModelProtoSchema, {
+    irVersion: 10n,
+    producerName: options.producer ?? 'sparse_video_nav',
+    producerVersion: '0.1.0',
+    docString: options.docString ?? '',
+    opsetImport: [
+      { domain: '', version: BigInt(OPSET.onnx) },
+      { domain: 'com.microsoft', version: BigInt(OPSET.microsoft) },
+    ],
+    graph: {
+      name: g.name,
+      node: g.nodes.map(nodeProto),
+      initializer: initializers,
+      input: g.inputs.map(valueInfo),
+      output: g.outputs.map(valueInfo),
+    },
+  });
+}
+
+/** A parameter's values in its ONNX layout and element type. */
+function parameterBytes(p: Parameter, data: Float32Array): Uint8Array {
+  return encode(
+    p.layout === 'transpose2d' ? transpose2d(data, p.shape[0]!, p.shape[1]!) : data,
+    p.tensor.dtype,
   );
 }
 
