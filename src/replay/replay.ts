@@ -106,7 +106,17 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     const latency = latencyModel(mode, options.latencyMs, measuredMs);
 
     const clock = mode === 'realtime' ? new PacedClock(startNs) : new VirtualClock(startNs);
-    const transport = new BagTransport({ clock, log, delays: planDelayRules(config, latency) });
+    // Node warnings and errors (a bad frame, a stuck episode) also go into the report.
+    const nodeLog: Logger = {
+      debug: (m) => log.debug(m),
+      info: (m) => log.info(m),
+      warn,
+      error: (m) => {
+        log.error(m);
+        if (warnings.length < MAX_WARNINGS) warnings.push(`error: ${m}`);
+      },
+    };
+    const transport = new BagTransport({ clock, log: nodeLog, delays: planDelayRules(config, latency) });
     const nodes = wireNavigationNodes(transport, config, planner);
     const viz = new VizOutputs(transport, config);
     const twistWallNs: bigint[] = [];

@@ -78,7 +78,9 @@ describe('svnav replay modes, bad input and svnav eval (small synthetic bags)', 
 
   it('a frame in an unknown format is reported naming topic and time, and the rest is replayed', async () => {
     const r = await replay('bad-format.mcap');
-    console.log(JSON.stringify(r.planner), r.warnings);
+    assert.equal(r.planner.badFrames, 1);
+    const warning = r.warnings.find((w) => w.includes('h264'));
+    assert.ok(warning?.includes('/camera/image_raw/compressed'), `warnings: ${r.warnings.join(' | ')}`);
     assert.ok(r.planner.plans! >= 2);
   });
 
