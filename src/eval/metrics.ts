@@ -111,7 +111,8 @@ export function evaluateRun(input: EvalInput, overrides: Partial<EvalOptions> = 
   const cmd = commandSamples(input.commands, options.cmdVelTopic);
   const maxGapNs = secondsToNs(options.maxOdomGap_s);
 
-  const statuses = input.plannerStatuses.map(statusRow);
+  // Only statuses that report a plan carry stage latencies; the others (episode changes, diagnostics) hold zeros.
+  const statuses = input.plannerStatuses.filter((s) => s.total_ms > 0).map(statusRow);
   const statusTotalBySequence = new Map(statuses.map((s) => [s.plan_sequence, s.total_ms / 1000]));
   const plans: PlanRow[] = [];
   const skipped: SkippedPlan[] = [];

@@ -219,7 +219,7 @@ export class PlannerNode {
       this.#phase = 'stopped';
       return;
     }
-    this.cancel(`node stopped: ${reason}`);
+    if (this.#episode.state === 'navigating') this.cancel(`node stopped: ${reason}`);
     this.#phase = 'stopped';
     for (const s of this.#subscriptions) s.unsubscribe();
     this.#subscriptions = [];

@@ -1,14 +1,12 @@
 import { Rng } from '../model/onnx/rng';
 
-/** Standard normal noise for one plan, reproducible from (seed, plan sequence, stream). */
-export function gaussianNoise(
-  length: number,
-  seed: number,
-  sequence: number,
-  stream: 'video' | 'actions',
-): Float32Array {
-  const rng = new Rng(seed, (sequence * 2 + (stream === 'video' ? 0 : 1)) >>> 0);
-  return rng.fillNormal(new Float32Array(length), 1);
+/** The Rng stream of one plan's noise: reproducible from (seed, plan sequence, which noise). */
+export function noiseStream(sequence: number, kind: 'video' | 'actions'): number {
+  return (sequence * 2 + (kind === 'video' ? 0 : 1)) >>> 0;
+}
+
+export function standardNormal(length: number, seed: number, stream: number): Float32Array {
+  return new Rng(seed, stream).fillNormal(new Float32Array(length), 1);
 }
 
 export function allFinite(data: ArrayLike<number>): boolean {

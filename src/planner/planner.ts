@@ -16,7 +16,7 @@ import {
   summariseProvenance,
   type ProvenanceSummary,
 } from './model-dir';
-import { allFinite, gaussianNoise } from './noise';
+import { allFinite, noiseStream } from './noise';
 import type { Action, NoPlan, Plan, PlanOutcome, StageTimings } from './plan';
 
 export interface PlannerOptions {
@@ -239,7 +239,6 @@ export class Planner {
         this.#options.sampler === 'pcm'
           ? m.sampler.pcm_sigmas
           : teacherSigmas(m.sampler.shift, m.sampler.teacher_steps);
-      const noise = gaussianNoise(channels * horizon * height * width, this.#options.seed, sequence, 'video');
       const offsets = BigInt64Array.from([0, ...m.sparse_offsets].map((o) => BigInt(o)));
       const guidance = this.#options.sampler === 'teacher' ? this.#options.guidanceScale : 1;
       refs.push('plan/x');
@@ -248,7 +247,12 @@ export class Planner {
         await this.#engine.run({
           network: 'dit_step',
           feeds: {
-            x: i === 0 ? { dtype: 'float32', dims: xDims, data: noise } : { ref: 'plan/x' },
+            x:
+              i === 0
+                ? {
+                    normal: { seed: this.#options.seed, stream: noiseStream(sequence, 'video'), dims: xDims },
+                  }
+                : { ref: 'plan/x' },
             sigma: f32([sigmas[i]!]),
             sigma_next: f32([sigmas[i + 1]!]),
             current: { dtype: 'float32', dims: [1, channels, 1, height, width], data: newest.data },
@@ -280,7 +284,6 @@ export class Planner {
         },
         this.#options.ddimSteps ?? m.action.ddim.steps,
       );
-      const actionNoise = gaussianNoise(steps * actionDim, this.#options.seed, sequence, 'actions');
       let normalised: Float32Array | undefined;
       for (let i = 0; i < schedule.length; i++) {
         check();
@@ -291,7 +294,13 @@ export class Planner {
           feeds: {
             actions:
               i === 0
-                ? { dtype: 'float32', dims: [1, steps, actionDim], data: actionNoise }
+                ? {
+                    normal: {
+                      seed: this.#options.seed,
+                      stream: noiseStream(sequence, 'actions'),
+                      dims: [1, steps, actionDim],
+                    },
+                  }
                 : { ref: 'plan/a' },
             timestep: f32([s.timestep]),
             alpha_bar: f32([s.alphaBar]),

@@ -43,7 +43,10 @@ export class TfOdometry {
         const dt = nsToSeconds(stampNs - prev.stampNs);
         if (!('error' in a) && !('error' in b)) {
           const d = between(a, b);
-          twist = { linear: { x: d.x_m / dt, y: d.y_m / dt, z: 0 }, angular: { x: 0, y: 0, z: d.theta_rad / dt } };
+          twist = {
+            linear: { x: d.x_m / dt, y: d.y_m / dt, z: 0 },
+            angular: { x: 0, y: 0, z: d.theta_rad / dt },
+          };
         }
       }
       this.#out.push({
@@ -106,7 +109,8 @@ export async function evaluateBag(
   const input = collector.input();
   const notes = [...(input.notes ?? [])];
   if (odometrySource === 'tf') notes.push(`no ${topics.odom} messages: odometry taken from ${TF_TOPIC}`);
-  if (odometrySource === 'none') notes.push(`no ${topics.odom} or ${TF_TOPIC} odometry: plans cannot be scored`);
+  if (odometrySource === 'none')
+    notes.push(`no ${topics.odom} or ${TF_TOPIC} odometry: plans cannot be scored`);
   if (damage) notes.push(`bag damaged, evaluated up to the damage: ${damage.message}`);
   const report = evaluateRun(
     { ...input, notes },

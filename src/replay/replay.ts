@@ -75,7 +75,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     const startNs = reader.startTimeNs;
     const endNs = reader.endTimeNs;
     if (startNs === undefined || endNs === undefined) {
-      throw new ReplayInputError(`${options.input}: the bag holds no messages${reader.damage ? ` (${reader.damage.message})` : ''}`);
+      throw new ReplayInputError(
+        `${options.input}: the bag holds no messages${reader.damage ? ` (${reader.damage.message})` : ''}`,
+      );
     }
     const camera = chooseCameraTopic(
       options.input,
@@ -121,7 +123,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     const viz = new VizOutputs(transport, config);
     const twistWallNs: bigint[] = [];
     let plansDelivered = 0;
-    transport.subscribe(config.planner.plan_topic, 'sparse_video_nav/msg/Plan').subscribe(() => plansDelivered++);
+    transport
+      .subscribe(config.planner.plan_topic, 'sparse_video_nav/msg/Plan')
+      .subscribe(() => plansDelivered++);
     if (mode === 'realtime') {
       transport
         .subscribe(config.controller.cmd_vel_topic, 'geometry_msgs/msg/Twist')
@@ -145,6 +149,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     let damage: BagError | undefined;
     let aborted = false;
     const unroutable = new Set<string>();
+    const loopStarted = performance.now();
     const inject = (m: BagMessage): void => {
       if (transport.nodeTopics.has(m.topic) || unroutable.has(m.topic)) return;
       try {
@@ -200,6 +205,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       await recorder.close();
     }
 
+    const replay_wall_s = (performance.now() - loopStarted) / 1000;
     const evaluation = await evaluateBag(options.output, config, { onWarning: (w) => warn(w.message) });
     const wall_s = (performance.now() - started) / 1000;
     const stats = nodes.planner.stats;
@@ -226,8 +232,10 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       ),
       planner: { ...stats },
       wall_s,
-      frames_per_wall_s: frames / wall_s,
-      twist_timing: mode === 'realtime' ? periodStats(twistWallNs, controlPeriodNs(config.controller.rate_hz)) : null,
+      replay_wall_s,
+      frames_per_wall_s: frames / replay_wall_s,
+      twist_timing:
+        mode === 'realtime' ? periodStats(twistWallNs, controlPeriodNs(config.controller.rate_hz)) : null,
       aborted,
       input_damage: damage?.message ?? null,
       warnings,
@@ -250,7 +258,8 @@ function latencyModel(
 ): LatencyModel {
   if (mode === 'realtime') return { kind: 'wall_clock' };
   if (latencyMs === 'measured') {
-    if (measuredMs === undefined) throw new Error('a measured latency needs the planner loaded by the replay');
+    if (measuredMs === undefined)
+      throw new Error('a measured latency needs the planner loaded by the replay');
     return { kind: 'fixed', latency_ms: Math.round(measuredMs), source: 'measured' };
   }
   const ms = latencyMs ?? DEFAULT_LATENCY_MS;

@@ -13,7 +13,8 @@ export interface PeriodStats {
 export function periodStats(wallTimesNs: readonly bigint[], nominalNs: bigint): PeriodStats | null {
   if (wallTimesNs.length < 2) return null;
   const intervals: number[] = [];
-  for (let i = 1; i < wallTimesNs.length; i++) intervals.push(Number(wallTimesNs[i]! - wallTimesNs[i - 1]!) / 1e6);
+  for (let i = 1; i < wallTimesNs.length; i++)
+    intervals.push(Number(wallTimesNs[i]! - wallTimesNs[i - 1]!) / 1e6);
   const nominal = Number(nominalNs) / 1e6;
   const summary = (values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);

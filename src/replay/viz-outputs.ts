@@ -63,7 +63,8 @@ export class VizOutputs {
     });
     if (camera.type === RosTypes.Image) {
       this.#listen<Image>(camera.topic, camera.type, (m) => {
-        if (!this.#fromCameraInfo) this.#intrinsics ??= intrinsicsFromHfov(m.width, m.height, camera.hfov_deg);
+        if (!this.#fromCameraInfo)
+          this.#intrinsics ??= intrinsicsFromHfov(m.width, m.height, camera.hfov_deg);
       });
     }
   }

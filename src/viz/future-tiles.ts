@@ -15,40 +15,24 @@ export interface RgbFrame {
 }
 
 /**
- * Which decoded frame shows future chunk `i`: the preview decoder turns latent 0 into frame 0 and latent
- * i ≥ 1 into frames 4i − 3 … 4i; the last of those is the end of the chunk.
+ * Frames out of the planner's preview ([N, 3, H, W] floats in [0, 1], one image per future chunk, as
+ * `Planner.decodePreview` returns them); values outside are clamped, NaN becomes black.
  */
-export function previewFrameIndex(chunk: number): number {
-  return chunk === 0 ? 0 : 4 * chunk;
-}
-
-/**
- * Frames out of the preview decoder's planar float output [1, 3, F, H, W] (or [3, F, H, W]) in [0, 1];
- * values outside are clamped, NaN becomes black.
- */
-export function framesFromPlanar(
-  data: Float32Array,
-  dims: readonly number[],
-  indices: readonly number[],
-): RgbFrame[] {
-  const d = dims.length === 5 && dims[0] === 1 ? dims.slice(1) : dims;
-  if (d.length !== 4 || d[0] !== 3) {
-    throw new RangeError(`preview frames must be [1, 3, F, H, W] or [3, F, H, W], got [${dims.join(', ')}]`);
+export function framesFromChunks(data: Float32Array, dims: readonly number[]): RgbFrame[] {
+  if (dims.length !== 4 || dims[1] !== 3 || !(dims[0]! >= 1)) {
+    throw new RangeError(`preview frames must be [N, 3, H, W] with N ≥ 1, got [${dims.join(', ')}]`);
   }
-  const [, frames, height, width] = d as [number, number, number, number];
-  if (data.length !== 3 * frames * height * width) {
+  const [n, , height, width] = dims as [number, number, number, number];
+  const plane = height * width;
+  if (data.length !== n * 3 * plane) {
     throw new RangeError(
-      `preview frames [${dims.join(', ')}] need ${3 * frames * height * width} values, got ${data.length}`,
+      `preview frames [${dims.join(', ')}] need ${n * 3 * plane} values, got ${data.length}`,
     );
   }
-  const plane = height * width;
-  return indices.map((f) => {
-    if (!(Number.isInteger(f) && f >= 0 && f < frames)) {
-      throw new RangeError(`frame index ${f} outside the ${frames} decoded frames`);
-    }
+  return Array.from({ length: n }, (_, f) => {
     const out = new Uint8Array(plane * 3);
     for (let c = 0; c < 3; c++) {
-      const base = (c * frames + f) * plane;
+      const base = (f * 3 + c) * plane;
       for (let i = 0; i < plane; i++) {
         const v = data[base + i]!;
         out[i * 3 + c] = v > 0 ? (v < 1 ? Math.round(v * 255) : 255) : 0;
@@ -97,11 +81,11 @@ export interface FutureTilesOptions {
   readonly jpegQuality?: number;
 }
 
-/** foxglove_msgs/CompressedImage (JPEG) of the frames tiled. */
-export async function futureTilesImage(
+/** The frames tiled (labels at each tile's top-left corner) as one JPEG. */
+export async function encodeFutureTiles(
   frames: readonly RgbFrame[],
-  options: FutureTilesOptions,
-): Promise<FoxgloveCompressedImage> {
+  options: Omit<FutureTilesOptions, 'stampNs' | 'frameId'>,
+): Promise<Uint8Array> {
   const columns = options.columns ?? 4;
   const gap = 2;
   const tiled = tileFrames(frames, columns, gap);
@@ -119,12 +103,15 @@ export async function futureTilesImage(
     image = image.composite([{ input: Buffer.from(svg), top: 0, left: 0 }]);
   }
   const jpeg = await image.jpeg({ quality: options.jpegQuality ?? 75 }).toBuffer();
-  return compressedImage(
-    options.stampNs,
-    options.frameId,
-    'jpeg',
-    new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength),
-  );
+  return new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength);
+}
+
+/** foxglove_msgs/CompressedImage (JPEG) of the frames tiled. */
+export async function futureTilesImage(
+  frames: readonly RgbFrame[],
+  options: FutureTilesOptions,
+): Promise<FoxgloveCompressedImage> {
+  return compressedImage(options.stampNs, options.frameId, 'jpeg', await encodeFutureTiles(frames, options));
 }
 
 function escapeXml(text: string): string {

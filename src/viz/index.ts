@@ -24,7 +24,7 @@ export {
   yawQuaternion,
 } from './foxglove';
 export type { AnnotationOptions, SceneOptions, TransformsInput } from './foxglove';
-export { framesFromPlanar, futureTilesImage, previewFrameIndex, tileFrames } from './future-tiles';
+export { encodeFutureTiles, framesFromChunks, futureTilesImage, tileFrames } from './future-tiles';
 export type { FutureTilesOptions, RgbFrame } from './future-tiles';
 export { FOXGLOVE_SUBPROTOCOLS, FoxgloveLiveServer, LiveServerError } from './live-server';
 export type { LiveServerOptions } from './live-server';

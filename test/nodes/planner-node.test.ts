@@ -342,7 +342,7 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
     assert.deepEqual(future.header, { stamp: nsToStamp(stampOf(0)), frame_id: 'front_camera' });
     assert.equal(future.format, 'jpeg');
     const meta = await sharp(future.data).metadata();
-    assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 4 * 112, 2 * 64]);
+    assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 4 * 112 + 3 * 2, 2 * 64 + 2]); // 2 px gaps
   });
 
   it('stop() tears down subscriptions and the heartbeat timer, cancels the in-flight plan and says so', async () => {

@@ -1,47 +1,13 @@
 import { strict as assert } from 'node:assert';
-import sharp from 'sharp';
 import { parseConfig } from '../../src/config';
 import type { PlanMsg } from '../../src/messages/ros';
 import { PlannerNodeEntry } from '../../src/nodes/planner/entry';
 import { arrivalFromControllerStatus, parseCommand, untrainedVerdict } from '../../src/nodes/planner/inputs';
 import { OdometryBuffer } from '../../src/nodes/planner/odometry-buffer';
-import { encodePreviewJpeg, tileFutureFrames } from '../../src/nodes/planner/preview';
 import { InMemoryTransport, VirtualClock } from '../../src/transport/memory';
 import { cameraFrame, MS, odometry, T0, tinyModelDir } from './planner-fixtures';
 
 describe('planner node parts', () => {
-  describe('tileFutureFrames', () => {
-    // Frame i is a flat grey of level i/7 (planar [N, 3, H, W]).
-    const frames = (n: number, h: number, w: number) => {
-      const out = new Float32Array(n * 3 * h * w);
-      for (let i = 0; i < n; i++) out.fill(i / (n - 1), i * 3 * h * w, (i + 1) * 3 * h * w);
-      return out;
-    };
-
-    it('lays 8 chunks out row-major on a 4-wide grid in time order', () => {
-      const t = tileFutureFrames(frames(8, 2, 3), [8, 3, 2, 3]);
-      assert.deepEqual([t.width, t.height, t.columns, t.rows], [12, 4, 4, 2]);
-      const at = (x: number, y: number) => t.rgb[(y * t.width + x) * 3]!;
-      assert.deepEqual([at(0, 0), at(3, 1), at(9, 0), at(0, 2), at(11, 3)], [0, 36, 109, 146, 255]);
-    });
-
-    it('clamps out-of-range values, zeroes non-finite ones and rejects a wrong layout', () => {
-      const t = tileFutureFrames(Float32Array.from([-0.5, 1.5, NaN]), [1, 3, 1, 1]);
-      assert.deepEqual([...t.rgb], [0, 255, 0]);
-      assert.throws(() => tileFutureFrames(new Float32Array(24), [1, 8, 3, 1]), /must be \[N, 3, H, W\]/);
-      assert.throws(
-        () => tileFutureFrames(new Float32Array(5), [1, 3, 1, 2]),
-        /hold 5 values, \[1, 3, 1, 2\] needs 6/,
-      );
-    });
-
-    it('encodes the tiling as a JPEG of the same size', async () => {
-      const jpeg = await encodePreviewJpeg(tileFutureFrames(frames(8, 16, 16), [8, 3, 16, 16]), 75);
-      const meta = await sharp(jpeg).metadata();
-      assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 64, 32]);
-    });
-  });
-
   describe('OdometryBuffer', () => {
     it('gives the pose nearest a stamp within the allowed offset, and refuses bad odometry', () => {
       const b = new OdometryBuffer(2000n * MS);

@@ -9,7 +9,10 @@ export const ZSTD_BAG = path.resolve(
   __dirname,
   '../../../shared/fixtures/rosbag2-jazzy/go2_compressed_zstd/go2_compressed_zstd_0.mcap',
 );
-export const RAW_BAG = path.resolve(__dirname, '../../../shared/fixtures/rosbag2-jazzy/go2_raw/go2_raw_0.mcap');
+export const RAW_BAG = path.resolve(
+  __dirname,
+  '../../../shared/fixtures/rosbag2-jazzy/go2_raw/go2_raw_0.mcap',
+);
 
 export const MS = 1_000_000n;
 export const T0 = 1_700_000_000_000_000_000n;
@@ -69,7 +72,8 @@ export async function writeSmallBag(path: string, options: SmallBagOptions): Pro
     for (let t = T0; t < end; t += 20n * MS) {
       const s = Number(t - T0) / 1e9;
       const msg = odometry(t, 0.4 * s);
-      if (options.nanAt_s !== undefined && Math.abs(s - options.nanAt_s) < 1e-9) msg.pose.pose.position.x = NaN;
+      if (options.nanAt_s !== undefined && Math.abs(s - options.nanAt_s) < 1e-9)
+        msg.pose.pose.position.x = NaN;
       events.push({
         t,
         write: () =>

@@ -14,7 +14,10 @@ import { writeSmallBag } from './bags';
 async function captured<T>(fn: () => Promise<T>): Promise<{ value: T; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  const write = {
+    out: process.stdout.write.bind(process.stdout),
+    err: process.stderr.write.bind(process.stderr),
+  };
   const error = console.error;
   process.stdout.write = ((s: string) => out.push(String(s)) > 0) as typeof process.stdout.write;
   console.error = (...args: unknown[]) => void err.push(args.join(' '));
@@ -89,7 +92,10 @@ describe('svnav replay modes, bad input and svnav eval (small synthetic bags)', 
     try {
       await replay('live.mcap', { live });
       // Advertised during the replay: advertising again with another type is refused.
-      assert.throws(() => live.advertise('/svnav/plan', 'std_msgs/msg/String'), /already advertised as sparse_video_nav\/msg\/Plan/);
+      assert.throws(
+        () => live.advertise('/svnav/plan', 'std_msgs/msg/String'),
+        /already advertised as sparse_video_nav\/msg\/Plan/,
+      );
       assert.throws(() => live.advertise('/cmd_vel', 'std_msgs/msg/String'), /geometry_msgs\/msg\/Twist/);
     } finally {
       await live.close();

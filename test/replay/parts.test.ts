@@ -31,7 +31,9 @@ describe('replay parts', () => {
       const clock = new VirtualClock(T0);
       const t = new BagTransport({ clock, delays: new Map([['/late', { delayNs: 300n * MS }]]) });
       const seen: { what: string; at: bigint }[] = [];
-      t.subscribe<StringMsg>('/late', RosTypes.String).subscribe((m) => seen.push({ what: m.data, at: clock.now() }));
+      t.subscribe<StringMsg>('/late', RosTypes.String).subscribe((m) =>
+        seen.push({ what: m.data, at: clock.now() }),
+      );
       clock.interval(100n * MS).subscribe((at) => seen.push({ what: 'tick', at }));
       const late = t.createPublisher<StringMsg>('/late', RosTypes.String);
       const now = t.createPublisher<StringMsg>('/now', RosTypes.String);
@@ -39,7 +41,10 @@ describe('replay parts', () => {
       now.publish({ data: 'status' });
       assert.equal(t.nextDueNs, T0 + 300n * MS);
       t.advanceTo(T0 + 250n * MS);
-      assert.deepEqual(seen.map((s) => s.what), ['tick', 'tick']);
+      assert.deepEqual(
+        seen.map((s) => s.what),
+        ['tick', 'tick'],
+      );
       t.advanceTo(T0 + 400n * MS);
       assert.deepEqual(seen, [
         { what: 'tick', at: T0 + 100n * MS },
@@ -65,7 +70,10 @@ describe('replay parts', () => {
       t.createPublisher<StringMsg>('/out', RosTypes.String).publish({ data: 'x' });
       t.inject('/in', RosTypes.String, { data: 'from the bag' });
       assert.deepEqual(got, ['from the bag']);
-      assert.deepEqual(t.drain().map((m) => m.topic), ['/out']);
+      assert.deepEqual(
+        t.drain().map((m) => m.topic),
+        ['/out'],
+      );
       assert.deepEqual([...t.nodeTopics.keys()], ['/out']);
     });
 
@@ -109,7 +117,10 @@ describe('replay parts', () => {
   describe('camera topic choice', () => {
     const config = defaultConfig().camera;
     it('detects the well-known compressed topic when the configured raw one is absent', () => {
-      const topics = [topic('/odom', RosTypes.Odometry), topic('/camera/image_raw/compressed', RosTypes.CompressedImage)];
+      const topics = [
+        topic('/odom', RosTypes.Odometry),
+        topic('/camera/image_raw/compressed', RosTypes.CompressedImage),
+      ];
       assert.deepEqual(chooseCameraTopic('b.mcap', topics, config, false), {
         topic: '/camera/image_raw/compressed',
         type: RosTypes.CompressedImage,
@@ -125,13 +136,18 @@ describe('replay parts', () => {
         () => chooseCameraTopic('b.mcap', two, config, false),
         (err: Error) =>
           err instanceof ReplayInputError &&
-          /\/front\/image \(sensor_msgs\/msg\/Image, 10 messages\), \/rear\/image .*--camera-topic/.test(err.message),
+          /\/front\/image \(sensor_msgs\/msg\/Image, 10 messages\), \/rear\/image .*--camera-topic/.test(
+            err.message,
+          ),
       );
     });
 
     it('an explicitly configured topic must be in the bag', () => {
       const topics = [topic('/camera/image_raw/compressed', RosTypes.CompressedImage)];
-      assert.throws(() => chooseCameraTopic('b.mcap', topics, config, true), /configured topic \/camera\/image_raw /);
+      assert.throws(
+        () => chooseCameraTopic('b.mcap', topics, config, true),
+        /configured topic \/camera\/image_raw /,
+      );
     });
 
     it('finds camera_info beside the image topic', () => {
@@ -196,7 +212,10 @@ describe('replay parts', () => {
       assert.equal(report.summary.odometry.samples, 24);
       assert.equal(report.summary.odometry.rejected, 1);
       const note = report.notes.find((n) => n.includes('/odom at'));
-      assert.ok(note?.includes(`${(Number(T0) / 1e9 + 0.2).toFixed(3)} s`), `notes: ${report.notes.join(' | ')}`);
+      assert.ok(
+        note?.includes(`${(Number(T0) / 1e9 + 0.2).toFixed(3)} s`),
+        `notes: ${report.notes.join(' | ')}`,
+      );
     });
   });
 });

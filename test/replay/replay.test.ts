@@ -54,7 +54,14 @@ describe('svnav replay (real tiny model on CPU, fixture bags)', function () {
   let zstd: { report: ReplayReport; messages: BagMessage[] };
 
   const replay = (input: string, output: string, extra: Partial<ReplayOptions> = {}) =>
-    runReplay({ input, output: path.join(tmp.dir, output), instruction: INSTRUCTION, config, planner, ...extra });
+    runReplay({
+      input,
+      output: path.join(tmp.dir, output),
+      instruction: INSTRUCTION,
+      config,
+      planner,
+      ...extra,
+    });
 
   before(async () => {
     tmp = tempDir('replay');
@@ -105,7 +112,9 @@ describe('svnav replay (real tiny model on CPU, fixture bags)', function () {
     assert.equal(count('/recorded/cmd_vel'), 166);
     assert.ok(count('/svnav/plan') >= 3 && count('/svnav/path') === count('/svnav/plan'));
     assert.ok(count('/svnav/imagined_future') >= 1);
-    const future = zstd.messages.find((m) => m.topic === '/svnav/imagined_future')!.message as { format: string };
+    const future = zstd.messages.find((m) => m.topic === '/svnav/imagined_future')!.message as {
+      format: string;
+    };
     assert.equal(future.format, 'jpeg');
   });
 
@@ -126,7 +135,10 @@ describe('svnav replay (real tiny model on CPU, fixture bags)', function () {
     for (const p of plans) {
       const msg = p.message as PlanMsg;
       const delay_s = Number(p.logTimeNs - stampToNs(msg.header.stamp)) / 1e9;
-      assert.ok(delay_s >= 0.35 && delay_s < 0.35 + 0.3, `plan ${msg.sequence} delivered ${delay_s} s after its frame`);
+      assert.ok(
+        delay_s >= 0.35 && delay_s < 0.35 + 0.3,
+        `plan ${msg.sequence} delivered ${delay_s} s after its frame`,
+      );
       // latency_s counts from the frame's arrival (its log time, ≈1 ms after its stamp in this recording).
       assert.ok(Math.abs(msg.latency_s - delay_s) < 0.01, `latency_s ${msg.latency_s} vs ${delay_s}`);
       assert.equal(msg.untrained_model, true);
@@ -157,7 +169,11 @@ describe('svnav replay (real tiny model on CPU, fixture bags)', function () {
 
   it('replays the raw bgr8 fixture, detecting its sensor_msgs/Image camera', async () => {
     const r = await replay(RAW_BAG, 'raw.mcap');
-    assert.deepEqual(r.camera, { topic: '/camera/image_raw', type: 'sensor_msgs/msg/Image', how: 'detected' });
+    assert.deepEqual(r.camera, {
+      topic: '/camera/image_raw',
+      type: 'sensor_msgs/msg/Image',
+      how: 'detected',
+    });
     assert.equal(r.camera_frames, 43);
     assert.ok(r.planner.plans! >= 3, `${r.planner.plans} plans`);
     assert.equal(r.eval.plans.length + r.eval.skipped.length, r.planner.plans);
@@ -168,7 +184,9 @@ describe('svnav replay (real tiny model on CPU, fixture bags)', function () {
     for (const name of ['det-a.mcap', 'det-b.mcap']) {
       const r = await replay(RAW_BAG, name, { latencyMs: 200 });
       const picked = (await readAll(r.output)).filter((m) => ['/svnav/plan', '/cmd_vel'].includes(m.topic));
-      outputs.push(picked.map((m) => ({ topic: m.topic, t: m.logTimeNs, data: Buffer.from(m.data).toString('hex') })));
+      outputs.push(
+        picked.map((m) => ({ topic: m.topic, t: m.logTimeNs, data: Buffer.from(m.data).toString('hex') })),
+      );
     }
     assert.ok(outputs[0]!.some((m) => m.topic === '/svnav/plan'));
     assert.deepEqual(outputs[1], outputs[0]);
@@ -189,10 +207,20 @@ describe('svnav replay (real tiny model on CPU, fixture bags)', function () {
   it('a bag without the camera topic: an error naming the expected topic and the image topics; no output', async () => {
     const bag = path.join(tmp.dir, 'wrong-camera.mcap');
     await writeSmallBag(bag, { duration_s: 1, cameraTopic: '/front/image/compressed' });
-    const fromFile = parseConfig({ ...config, camera: { topic: '/camera/image_raw', type: 'sensor_msgs/msg/Image' } });
+    const fromFile = parseConfig({
+      ...config,
+      camera: { topic: '/camera/image_raw', type: 'sensor_msgs/msg/Image' },
+    });
     const out = path.join(tmp.dir, 'never.mcap');
     await assert.rejects(
-      runReplay({ input: bag, output: out, instruction: INSTRUCTION, config: fromFile, configFromFile: true, planner }),
+      runReplay({
+        input: bag,
+        output: out,
+        instruction: INSTRUCTION,
+        config: fromFile,
+        configFromFile: true,
+        planner,
+      }),
       (err: Error) =>
         err instanceof ReplayInputError &&
         err.message.includes('/camera/image_raw (sensor_msgs/msg/Image)') &&

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import sharp from 'sharp';
 import {
-  framesFromPlanar,
+  encodeFutureTiles,
+  framesFromChunks,
   futureTilesImage,
-  previewFrameIndex,
   tileFrames,
   type RgbFrame,
 } from '../../src/viz/future-tiles';
@@ -26,21 +26,21 @@ const COLOURS: [number, number, number][] = [
 ];
 
 describe('viz imagined-future tiles', () => {
-  it('picks the last decoded frame of each future chunk', () => {
-    assert.deepEqual([0, 1, 2, 8].map(previewFrameIndex), [0, 4, 8, 32]);
+  it('reads one frame per chunk out of [N, 3, H, W] floats in [0, 1], clamping and zeroing NaN', () => {
+    // chunk-major, then channel: f0 c0 (2 px), f0 c1, f0 c2, f1 c0, f1 c1, f1 c2
+    const data = Float32Array.from([0, 1, 0.5, 2, 0.2, 0.4, -1, NaN, 1, 1, 0.1, 0.3]);
+    const [f0, f1] = framesFromChunks(data, [2, 3, 1, 2]);
+    assert.deepEqual(Array.from(f0!.data), [0, 128, 51, 255, 255, 102]);
+    assert.deepEqual(Array.from(f1!.data), [0, 255, 26, 0, 255, 77]);
+    assert.throws(() => framesFromChunks(data, [1, 4, 1, 3]), /must be \[N, 3, H, W\]/);
+    assert.throws(() => framesFromChunks(data.subarray(1), [2, 3, 1, 2]), /need 12 values, got 11/);
   });
 
-  it('reads frames out of planar [1, 3, F, H, W] floats in [0, 1], clamping and zeroing NaN', () => {
-    const F = 2;
-    const H = 1;
-    const W = 2;
-    // channel-major: c0 f0 (2 px), c0 f1, c1 f0, c1 f1, c2 f0, c2 f1
-    const data = Float32Array.from([0, 1, 0.5, 2, 0.2, 0.4, -1, NaN, 1, 1, 0.1, 0.3]);
-    const [f1] = framesFromPlanar(data, [1, 3, F, H, W], [1]);
-    assert.deepEqual(Array.from(f1!.data), [128, 0, 26, 255, 0, 77]);
-    assert.throws(() => framesFromPlanar(data, [1, 3, F, H, W], [2]), /frame index 2 outside the 2/);
-    assert.throws(() => framesFromPlanar(data, [1, 4, F, H, W], [0]), /\[1, 4, 2, 1, 2\]/);
-    assert.throws(() => framesFromPlanar(data.subarray(1), [3, F, H, W], [0]), /need 12 values, got 11/);
+  it('encodes 8 chunks as one JPEG, 4 tiles wide with 2 px gaps', async () => {
+    const frames = framesFromChunks(new Float32Array(8 * 3 * 16 * 16).fill(0.5), [8, 3, 16, 16]);
+    const jpeg = await encodeFutureTiles(frames, { labels: ['+1 s'] });
+    const meta = await sharp(jpeg).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 4 * 16 + 3 * 2, 2 * 16 + 2]);
   });
 
   it('tiles frames row by row with a black gap', () => {

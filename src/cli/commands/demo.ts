@@ -88,8 +88,12 @@ export async function runDemo(options: DemoOptions, signal?: AbortSignal): Promi
     ...base,
     // The demo's networks are seeded, not trained: allowed here on purpose and flagged on every plan.
     model: { ...base.model, dir: modelDir, execution_providers: options.providers, allow_untrained: true },
+    // Untrained networks command almost no motion, which arrival detection would read as "arrived" after three
+    // plans; the demo keeps planning through the whole bag so every stage can be looked at.
+    safety: { ...base.safety, arrival_consecutive_plans: 1_000_000 },
   };
   say(`replaying ${files.input} with "${DEMO_INSTRUCTION}" (UNTRAINED networks: actions are not meaningful)`);
+  say('arrival detection is off in the demo: untrained plans barely move the robot');
   let bar: ReturnType<typeof progressBar> | undefined;
   let report: ReplayReport;
   try {

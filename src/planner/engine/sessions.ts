@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../../model/onnx/dtype';
 import type { ModelManifest, NetworkEntry } from '../../model/manifest';
 import type { NetworkKey } from '../../model/network';
+import { standardNormal } from '../noise';
 import {
   type ExecutionProvider,
   type Feed,
@@ -129,6 +130,14 @@ export class SessionSet {
       if (!kept)
         throw new InferenceError(network, `input ${name} refers to ${feed.ref}, which no earlier run kept`);
       return kept;
+    }
+    if ('normal' in feed) {
+      const n = feed.normal.dims.reduce((a, b) => a * b, 1);
+      feed = {
+        dtype: 'float32',
+        dims: feed.normal.dims,
+        data: standardNormal(n, feed.normal.seed, feed.normal.stream),
+      };
     }
     if (dtype === 'int64') {
       if (feed.dtype !== 'int64')

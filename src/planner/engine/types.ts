@@ -7,8 +7,12 @@ export type TensorData =
   | { dtype: 'float32'; dims: readonly number[]; data: Float32Array }
   | { dtype: 'int64'; dims: readonly number[]; data: BigInt64Array };
 
-/** A feed is data, or a tensor an earlier run left in the worker under a name (no copy across threads). */
-export type Feed = TensorData | { ref: string };
+/**
+ * A feed is data, a tensor an earlier run left in the worker under a name (no copy across threads), or standard
+ * normal noise the worker draws itself (reproducible from seed and stream; keeps the main thread free).
+ */
+export type Feed =
+  TensorData | { ref: string } | { normal: { seed: number; stream: number; dims: readonly number[] } };
 
 export interface RunRequest {
   network: NetworkKey;
