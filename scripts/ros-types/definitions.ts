@@ -2,6 +2,7 @@ import { ros2jazzy } from '@foxglove/rosmsg-msgs-common';
 import { parse } from '@foxglove/rosmsg';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { UNITREE_API_DEFINITIONS } from '../../src/messages/unitree-api';
 import type { InterfaceMessage, InterfaceService, MessageDefinition } from './generate';
 
 /**
@@ -12,12 +13,9 @@ import type { InterfaceMessage, InterfaceService, MessageDefinition } from './ge
  */
 
 const EXTRA_MESSAGES: Record<string, string> = {
-  'unitree_api/msg/Request': 'unitree_api/RequestHeader header\nstring parameter\nuint8[] binary',
-  'unitree_api/msg/RequestHeader':
-    'unitree_api/RequestIdentity identity\nunitree_api/RequestLease lease\nunitree_api/RequestPolicy policy',
-  'unitree_api/msg/RequestIdentity': 'int64 id\nint64 api_id',
-  'unitree_api/msg/RequestLease': 'int64 id',
-  'unitree_api/msg/RequestPolicy': 'int32 priority\nbool noreply',
+  ...Object.fromEntries(
+    Object.entries(UNITREE_API_DEFINITIONS).map(([short, text]) => [short.replace('/', '/msg/'), text]),
+  ),
   'action_msgs/srv/CancelGoal_Request': 'action_msgs/GoalInfo goal_info',
   'action_msgs/srv/CancelGoal_Response': [
     'int8 ERROR_NONE=0',
