@@ -1,34 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseConfig, type SvnavConfig } from '../../src/config';
 import type { CompressedImage, Image, Odometry } from '../../src/messages/ros';
 import { nsToStamp, type TimeNs } from '../../src/messages/time';
-import { buildModelDirectory } from '../../src/model/build';
-import { PRESETS } from '../../src/model/presets';
 import { PlannerNode } from '../../src/nodes/planner-node';
 import { Planner } from '../../src/planner/planner';
 import { InMemoryTransport, VirtualClock } from '../../src/transport/memory';
 import type { Logger } from '../../src/transport/transport';
 import { halves, rawImage } from '../camera/images';
+import { tinyModelDir } from '../support/tiny-model';
 
 /**
- * The real tiny model (seeded weights), built once per test process into a temp dir and shared by every test
- * file that asks for it; `sharedPlanner()` loads it once too (≈1.5 s with the warm-up plan).
+ * The real tiny model (seeded weights), built once per test process (test/support/tiny-model.ts) and shared by
+ * every test file that asks for it; `sharedPlanner()` loads it once too (≈1.5 s with the warm-up plan).
  */
-let modelDir: Promise<string> | undefined;
 let shared: Promise<Planner> | undefined;
 
-export function tinyModelDir(): Promise<string> {
-  modelDir ??= (async () => {
-    const root = mkdtempSync(join(tmpdir(), 'svnav-planner-node-'));
-    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
-    const dir = join(root, 'tiny');
-    await buildModelDirectory({ preset: PRESETS.tiny, outDir: dir, floatType: 'float32', seed: 0 });
-    return dir;
-  })();
-  return modelDir;
-}
+export { tinyModelDir };
 
 export async function loadTinyPlanner(): Promise<Planner> {
   const { planner } = await Planner.load({

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildModelDirectory } from '../../src/model/build';
@@ -14,7 +14,9 @@ export function tinyModelDir(attention: 'fused' | 'unfused' = 'fused', seed = 0)
   const key = `${attention}-${seed}`;
   let dir = built.get(key);
   if (!dir) {
-    const out = join(mkdtempSync(join(tmpdir(), 'svnav-tiny-')), 'model');
+    const root = mkdtempSync(join(tmpdir(), 'svnav-tiny-'));
+    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+    const out = join(root, 'model');
     dir = buildModelDirectory({ preset: TINY, outDir: out, floatType: 'float32', seed, attention }).then(
       () => out,
     );
