@@ -6,7 +6,7 @@ import { Planner } from '../../src/planner/planner';
 import { InMemoryTransport, VirtualClock } from '../../src/transport/memory';
 import type { Logger } from '../../src/transport/transport';
 import { halves, rawImage } from '../camera/images';
-import { tinyModelDir } from '../support/tiny-model';
+import { loadTinyPlanner, tinyModelDir } from '../support/tiny-model';
 
 /**
  * The real tiny model (seeded weights), built once per test process (test/support/tiny-model.ts) and shared by
@@ -14,20 +14,7 @@ import { tinyModelDir } from '../support/tiny-model';
  */
 let shared: Promise<Planner> | undefined;
 
-export { tinyModelDir };
-
-export async function loadTinyPlanner(): Promise<Planner> {
-  const { planner } = await Planner.load({
-    modelDir: await tinyModelDir(),
-    providers: ['cpu'],
-    historyCapacity: 45,
-    sampler: 'pcm',
-    guidanceScale: 5,
-    seed: 0,
-    preview: true,
-  });
-  return planner;
-}
+export { loadTinyPlanner, tinyModelDir };
 
 export function sharedPlanner(): Promise<Planner> {
   shared ??= loadTinyPlanner();

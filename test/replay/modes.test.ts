@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseConfig, type SvnavConfig } from '../../src/config';
 import { evalCommand } from '../../src/cli/commands/eval';
-import { Planner } from '../../src/planner/planner';
+import type { Planner } from '../../src/planner/planner';
 import { runReplay, type ReplayOptions } from '../../src/replay/replay';
 import { FoxgloveLiveServer } from '../../src/viz/live-server';
 import { tempDir } from '../bag/helpers';
-import { tinyModelDir } from '../support/tiny-model';
+import { loadTinyPlanner, tinyModelDir } from '../support/tiny-model';
 import { writeSmallBag } from './bags';
 
 /** Runs `fn` with process.stdout/stderr captured. */
@@ -49,15 +49,7 @@ describe('svnav replay modes, bad input and svnav eval (small synthetic bags)', 
     tmp = tempDir('replay-modes');
     const modelDir = await tinyModelDir();
     config = parseConfig({ model: { dir: modelDir, execution_providers: ['cpu'], allow_untrained: true } });
-    ({ planner } = await Planner.load({
-      modelDir,
-      providers: ['cpu'],
-      historyCapacity: 45,
-      sampler: 'pcm',
-      guidanceScale: 5,
-      seed: 0,
-      preview: true,
-    }));
+    planner = await loadTinyPlanner();
     await writeSmallBag(bag(), { duration_s: 2.5, badFormatAt_s: 0.5 });
   });
   after(async () => {

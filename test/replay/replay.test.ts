@@ -9,12 +9,12 @@ import { BagReader, type BagMessage } from '../../src/bag/reader';
 import { parseConfig, type SvnavConfig } from '../../src/config';
 import type { PlanMsg, Twist } from '../../src/messages/ros';
 import { stampToNs } from '../../src/messages/time';
-import { Planner } from '../../src/planner/planner';
+import type { Planner } from '../../src/planner/planner';
 import { ReplayInputError } from '../../src/replay/camera-topic';
 import { runReplay, type ReplayOptions } from '../../src/replay/replay';
 import type { ReplayReport } from '../../src/replay/report';
 import { tempDir } from '../bag/helpers';
-import { tinyModelDir } from '../support/tiny-model';
+import { loadTinyPlanner, tinyModelDir } from '../support/tiny-model';
 import { MS, RAW_BAG, ZSTD_BAG, writeSmallBag } from './bags';
 
 const INSTRUCTION = 'walk forward to the blue door';
@@ -67,15 +67,7 @@ describe('svnav replay (real tiny model on CPU, fixture bags)', function () {
     tmp = tempDir('replay');
     const modelDir = await tinyModelDir();
     config = parseConfig({ model: { dir: modelDir, execution_providers: ['cpu'], allow_untrained: true } });
-    ({ planner } = await Planner.load({
-      modelDir,
-      providers: ['cpu'],
-      historyCapacity: 45,
-      sampler: 'pcm',
-      guidanceScale: 5,
-      seed: 0,
-      preview: true,
-    }));
+    planner = await loadTinyPlanner();
     const report = await replay(ZSTD_BAG, 'zstd.mcap');
     zstd = { report, messages: await readAll(report.output) };
   });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildModelDirectory } from '../../src/model/build';
 import { TINY } from '../../src/model/presets';
+import { Planner } from '../../src/planner/planner';
 
 const built = new Map<string, Promise<string>>();
 
@@ -30,4 +31,18 @@ export function syntheticFrame(i: number, height = 64, width = 112): { stampNs: 
   const data = new Float32Array(3 * height * width);
   for (let j = 0; j < data.length; j++) data[j] = Math.sin(j * 0.013 + i * 0.7) * 0.8;
   return { stampNs: BigInt(i + 1) * 250_000_000n, data };
+}
+
+/** A planner on the shared tiny model, CPU, as the node and replay tests use it. */
+export async function loadTinyPlanner(): Promise<Planner> {
+  const { planner } = await Planner.load({
+    modelDir: await tinyModelDir(),
+    providers: ['cpu'],
+    historyCapacity: 45,
+    sampler: 'pcm',
+    guidanceScale: 5,
+    seed: 0,
+    preview: true,
+  });
+  return planner;
 }
