@@ -46,8 +46,12 @@ export const cameraSchema = z
 export const modelSchema = z
   .object({
     dir: z.string().min(1).default('models/tiny'),
-    /** Preference order; each network falls back to the next provider that starts. */
-    execution_providers: z.array(z.enum(executionProviders)).min(1).default(['webgpu', 'cpu']),
+    /**
+     * Preference order; each network falls back to the next provider that starts. The default is the CPU: on a
+     * machine without a GPU, WebGPU may still start on a software Vulkan driver and run many times slower.
+     * GPU workstations list their providers (config/go2.yaml: webgpu, cuda, cpu).
+     */
+    execution_providers: z.array(z.enum(executionProviders)).min(1).default(['cpu']),
     /** Robot mode refuses seeded (untrained) networks unless this is set; the refusal is logged loudly. */
     allow_untrained: z.boolean().default(false),
   })

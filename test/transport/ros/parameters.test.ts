@@ -24,7 +24,7 @@ describe('config ↔ ROS 2 parameters', () => {
     assert.deepEqual(byName.get('model.execution_providers'), {
       name: 'model.execution_providers',
       kind: 'string_array',
-      value: ['webgpu', 'cpu'],
+      value: ['cpu'],
     });
     assert.deepEqual(byName.get('camera.topic')?.kind, 'string');
     assert.deepEqual(byName.get('model.allow_untrained')?.kind, 'bool');
