@@ -52,6 +52,11 @@ export const modelSchema = z
      * GPU workstations list their providers (config/go2.yaml: webgpu, cuda, cpu).
      */
     execution_providers: z.array(z.enum(executionProviders)).min(1).default(['cpu']),
+    /**
+     * Threads ONNX Runtime's CPU kernels may use (0 = one per core). On a robot computer that also runs the
+     * controller and ROS, leaving a core free keeps their timing steady while a plan runs.
+     */
+    intra_op_threads: z.number().int().min(0).max(256).default(0),
     /** Robot mode refuses seeded (untrained) networks unless this is set; the refusal is logged loudly. */
     allow_untrained: z.boolean().default(false),
   })

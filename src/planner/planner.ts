@@ -28,6 +28,8 @@ export interface PlannerOptions {
   /** DDIM steps of the action head; the manifest's default when absent. */
   ddimSteps?: number;
   seed: number;
+  /** Threads of ONNX Runtime's CPU kernels (0 or absent: one per core). */
+  intraOpThreads?: number;
   /** Load the preview decoder so that `decodePreview` works. */
   preview: boolean;
   log?: (line: string) => void;
@@ -103,6 +105,7 @@ export class Planner {
         modelDir: options.modelDir,
         providers: options.providers,
         networks,
+        intraOpThreads: options.intraOpThreads ?? 0,
       });
       for (const r of reports) {
         const fell = r.fallbacks.map((f) => `${f.provider} failed: ${f.error}`).join('; ');

@@ -226,6 +226,7 @@ describe('planner runtime: loading', function () {
     const { planner, report } = await Planner.load({
       modelDir: await tinyModelDir(),
       providers: ['cuda', 'cpu'],
+      intraOpThreads: 1,
       historyCapacity: 4,
       sampler: 'pcm',
       guidanceScale: 5,

@@ -9,6 +9,7 @@ export function plannerOptions(config: SvnavConfig, log: (line: string) => void)
   return {
     modelDir: config.model.dir,
     providers: config.model.execution_providers,
+    intraOpThreads: config.model.intra_op_threads,
     historyCapacity: p.history_capacity,
     sampler: p.sampler,
     guidanceScale: p.guidance_scale,

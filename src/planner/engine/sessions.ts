@@ -33,6 +33,7 @@ export class SessionSet {
     manifest: ModelManifest,
     providers: readonly ExecutionProvider[],
     keys: readonly NetworkKey[],
+    intraOpThreads = 0,
   ): Promise<NetworkLoadReport[]> {
     const reports: NetworkLoadReport[] = [];
     for (const key of keys) {
@@ -48,6 +49,7 @@ export class SessionSet {
             graphOptimizationLevel: 'all',
             // Warnings about shape ops placed on the CPU are expected for every WebGPU session.
             logSeverityLevel: 3,
+            ...(intraOpThreads > 0 ? { intraOpNumThreads: intraOpThreads } : {}),
           });
           loaded = { session, entry, provider };
           break;

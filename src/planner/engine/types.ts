@@ -41,6 +41,8 @@ export interface EngineLoadOptions {
   modelDir: string;
   providers: readonly ExecutionProvider[];
   networks: readonly NetworkKey[];
+  /** Threads of ONNX Runtime's CPU kernels; 0 or absent = ORT's default (one per core). */
+  intraOpThreads?: number;
 }
 
 /** Where the networks run. The worker-thread engine is the product; everything above talks to this interface. */

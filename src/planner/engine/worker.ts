@@ -50,7 +50,13 @@ async function dispatch(msg: WorkerRequest): Promise<unknown> {
   switch (msg.kind) {
     case 'load': {
       const manifest = readManifest(msg.options.modelDir);
-      return sessions.load(msg.options.modelDir, manifest, msg.options.providers, msg.options.networks);
+      return sessions.load(
+        msg.options.modelDir,
+        manifest,
+        msg.options.providers,
+        msg.options.networks,
+        msg.options.intraOpThreads,
+      );
     }
     case 'run':
       return sessions.run(msg.request);
