@@ -4,7 +4,6 @@ import type { NetworkKey } from '../model/network';
 import { ddimSchedule } from '../model/networks/ddim';
 import { teacherSigmas } from '../model/presets';
 import { InstructionTokenizer } from '../model/text/tokenizer';
-import type { TimeNs } from '../messages/time';
 import { HistoryRing } from '../history/ring';
 import { ChunkEncoder, type ModelFrame } from './chunk-encoder';
 import type { ExecutionProvider, InferenceEngine, NetworkLoadReport, TensorData } from './engine/types';
@@ -456,5 +455,3 @@ function concatBatch(a: TensorData, b: TensorData): TensorData {
   data.set(b.data as Float32Array, a.data.length);
   return { dtype: 'float32', dims: [2, ...a.dims.slice(1)], data };
 }
-
-export type { TimeNs };
