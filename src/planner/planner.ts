@@ -210,11 +210,14 @@ export class Planner {
         cond = await this.#encodeText(text);
         textMs = performance.now() - t;
       }
-      let ditText: { ref: string } | TensorData = { ref: cond.ref };
+      let ditText = { ref: cond.ref };
       if (this.#options.sampler === 'teacher') {
         let uncond = this.#textCache.get(UNCONDITIONAL);
         if (!uncond) uncond = await this.#encodeText(UNCONDITIONAL);
-        ditText = concatBatch(cond.data, uncond.data);
+        // [cond, uncond] crosses to the worker once per plan, not once per each of the 50 steps.
+        await this.#engine.store('plan/text_cfg', concatBatch(cond.data, uncond.data));
+        refs.push('plan/text_cfg');
+        ditText = { ref: 'plan/text_cfg' };
       }
       check();
 

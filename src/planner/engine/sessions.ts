@@ -27,6 +27,8 @@ interface LoadedNetwork {
 export class SessionSet {
   readonly #networks = new Map<NetworkKey, LoadedNetwork>();
   readonly #kept = new Map<string, ort.Tensor>();
+  /** Tensors the caller handed over once to be fed many times (converted to each input's type at use). */
+  readonly #stored = new Map<string, TensorData>();
 
   async load(
     dir: string,
@@ -116,12 +118,20 @@ export class SessionSet {
     return toTensorData(t);
   }
 
+  store(ref: string, data: TensorData): void {
+    this.#stored.set(ref, data);
+  }
+
   release(refs: readonly string[]): void {
-    for (const r of refs) this.#kept.delete(r);
+    for (const r of refs) {
+      this.#kept.delete(r);
+      this.#stored.delete(r);
+    }
   }
 
   async close(): Promise<void> {
     this.#kept.clear();
+    this.#stored.clear();
     for (const n of this.#networks.values()) await n.session.release();
     this.#networks.clear();
   }
@@ -129,9 +139,12 @@ export class SessionSet {
   #tensorFor(network: NetworkKey, name: string, dtype: string, feed: Feed): ort.Tensor {
     if ('ref' in feed) {
       const kept = this.#kept.get(feed.ref);
-      if (!kept)
+      if (kept) return kept;
+      const stored = this.#stored.get(feed.ref);
+      if (!stored) {
         throw new InferenceError(network, `input ${name} refers to ${feed.ref}, which no earlier run kept`);
-      return kept;
+      }
+      feed = stored;
     }
     if ('normal' in feed) {
       const n = feed.normal.dims.reduce((a, b) => a * b, 1);

@@ -49,6 +49,8 @@ export interface EngineLoadOptions {
 export interface InferenceEngine {
   load(options: EngineLoadOptions): Promise<NetworkLoadReport[]>;
   run(request: RunRequest): Promise<RunResult>;
+  /** Hands a tensor to the worker once, to be fed by reference (`{ ref }`) to later runs until released. */
+  store(ref: string, data: TensorData): Promise<void>;
   /** Copies a tensor kept in the worker back to the caller. */
   fetch(ref: string): Promise<TensorData>;
   /** Drops tensors kept in the worker. */

@@ -63,6 +63,10 @@ export class WorkerInferenceEngine implements InferenceEngine {
     return this.#call({ kind: 'run', request }, request.network) as Promise<RunResult>;
   }
 
+  async store(ref: string, data: TensorData): Promise<void> {
+    await this.#call({ kind: 'store', ref, data }, 'store');
+  }
+
   fetch(ref: string): Promise<TensorData> {
     return this.#call({ kind: 'fetch', ref }, 'fetch') as Promise<TensorData>;
   }

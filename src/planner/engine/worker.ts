@@ -14,6 +14,7 @@ export type WorkerRequest =
   | { id: number; kind: 'run'; request: RunRequest }
   | { id: number; kind: 'release'; refs: string[] }
   | { id: number; kind: 'fetch'; ref: string }
+  | { id: number; kind: 'store'; ref: string; data: TensorData }
   | { id: number; kind: 'memory' }
   | { id: number; kind: 'close' };
 
@@ -62,6 +63,9 @@ async function dispatch(msg: WorkerRequest): Promise<unknown> {
       return sessions.run(msg.request);
     case 'fetch':
       return sessions.fetchKept(msg.ref);
+    case 'store':
+      sessions.store(msg.ref, msg.data);
+      return null;
     case 'release':
       sessions.release(msg.refs);
       return null;

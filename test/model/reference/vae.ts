@@ -102,6 +102,13 @@ export function conv3d(
   return y;
 }
 
+/** The cache frames (if any) in front of `x`, then zero frames up to the 2 a 3-frame causal kernel looks back. */
+function causalInput(x: Vol, cache: Vol | null): Vol {
+  const input = cache ? catFrames(cache, x) : x;
+  const missing = 2 - (cache ? cache.t : 0);
+  return missing > 0 ? catFrames(vol(x.c, missing, x.h, x.w), input) : input;
+}
+
 /** Wan's CausalConv3d 3×3×3: cache frames (if any) in front, zero frames up to 2, spatial padding 1. */
 export function causalConv3d(
   x: Vol,
@@ -110,10 +117,7 @@ export function causalConv3d(
   bias: Float32Array,
   out: number,
 ): Vol {
-  let input = cache ? catFrames(cache, x) : x;
-  const missing = 2 - (cache ? cache.t : 0);
-  if (missing > 0) input = catFrames(vol(x.c, missing, x.h, x.w), input);
-  return conv3d(input, weight, bias, out, [3, 3, 3], { pad: [1, 1, 1, 1] });
+  return conv3d(causalInput(x, cache), weight, bias, out, [3, 3, 3], { pad: [1, 1, 1, 1] });
 }
 
 /** F.normalize over channels (eps 1e-12) · √C · γ. */
@@ -297,10 +301,7 @@ function causalConv3dTime(
   bias: Float32Array,
   out: number,
 ): Vol {
-  let input = cache ? catFrames(cache, x) : x;
-  const missing = 2 - (cache ? cache.t : 0);
-  if (missing > 0) input = catFrames(vol(x.c, missing, x.h, x.w), input);
-  return conv3d(input, weight, bias, out, [3, 1, 1]);
+  return conv3d(causalInput(x, cache), weight, bias, out, [3, 1, 1]);
 }
 
 function dimsOf(p: ModelPreset): { enc: number[]; dec: number[] } {
