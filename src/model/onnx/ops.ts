@@ -367,44 +367,6 @@ export function multiHeadAttention(
   )[0]!;
 }
 
-/** 2-D convolution, NCHW, PyTorch parameter layout `weight` [out, in/groups, kh, kw], `bias` [out]. */
-export function conv2d(
-  g: GraphBuilder,
-  x: Tensor,
-  name: string,
-  inChannels: number,
-  outChannels: number,
-  kernel: number,
-  options: { stride?: number; pad?: number; bias?: boolean; std?: number; zeroInit?: boolean } = {},
-): Tensor {
-  const where = `${g.scopeName}.${name}`;
-  const [n, c, h, w] = x.shape as [Dim, Dim, Dim, Dim];
-  if (x.shape.length !== 4 || c !== inChannels) {
-    throw new ShapeError(where, `expected [N, ${inChannels}, H, W], got [${x.shape.join(', ')}]`);
-  }
-  const stride = options.stride ?? 1;
-  const pad = options.pad ?? Math.floor(kernel / 2);
-  const outDim = (d: Dim): Dim =>
-    typeof d === 'number' ? Math.floor((d + 2 * pad - kernel) / stride) + 1 : d;
-  const [ho, wo] = [outDim(h), outDim(w)];
-  return g.scope(name, () => {
-    const fanIn = inChannels * kernel * kernel;
-    const init = options.zeroInit
-      ? { kind: 'constant' as const, value: 0 }
-      : { kind: 'normal' as const, std: options.std ?? Math.sqrt(1 / fanIn) };
-    const weight = g.param('weight', [outChannels, inChannels, kernel, kernel], init);
-    const bias =
-      options.bias === false ? undefined : g.param('bias', [outChannels], { kind: 'constant', value: 0 });
-    g.addMacs([n, outChannels, ho, wo, inChannels, kernel, kernel]);
-    return g.node(
-      'Conv',
-      [x, weight, bias],
-      { shape: [n, outChannels, ho, wo], dtype: x.dtype },
-      { kernel_shape: [kernel, kernel], strides: [stride, stride], pads: [pad, pad, pad, pad] },
-    )[0]!;
-  });
-}
-
 function assertLast(g: GraphBuilder, x: Tensor, dim: number, op: string): void {
   const last = x.shape[x.shape.length - 1];
   if (last !== dim) throw new ShapeError(`${g.scopeName}/${op}`, `last dim ${String(last)} ≠ ${dim}`);
