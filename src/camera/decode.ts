@@ -2,15 +2,12 @@ import sharp from 'sharp';
 import type { CompressedImage, Image } from '../messages/ros';
 import { stampToNs } from '../messages/time';
 import { CameraFrameError, type FrameSource, type ModelResolution, type RgbFrame } from './frame';
+import { centreSquareResize, type RgbImage } from './resize';
 
 /**
- * Camera messages → RGB frames at the model resolution.
- *
- * Resize policy: **cover + centre crop**. The image is scaled, keeping its aspect ratio, until it covers the
- * model's H×W, then the overflow is cut equally from both sides (1280×720 → 455×256 → 448×256, 3–4 px off each
- * side). Nothing is stretched, so the geometry the model sees matches the camera's; the bilinear-style
- * `linear` kernel is used because libvips already box-shrinks large factors first, and lanczos3 costs more for
- * no visible gain at these ratios.
+ * Camera messages → RGB frames at the model resolution, made as the release makes them (OFFICIAL.md §1): sharp
+ * decodes the whole image, then the centred square is resized with OpenCV's bilinear rule (`./resize`), so the
+ * networks see the same pixels as under the official pipeline (1280×720 → columns 280…999 → 256×256).
  */
 
 interface RawLayout {
@@ -68,23 +65,16 @@ export async function decodeImage(msg: Image, options: DecodeOptions): Promise<R
   if (problem) throw fail(problem);
   const layout = RAW_ENCODINGS[msg.encoding]!;
   const pixels = packedPixels(msg, layout);
-  const { data, info } = await sharp(pixels, {
-    raw: { width: msg.width, height: msg.height, channels: layout.channels },
-  })
-    .resize(options.resolution.width, options.resolution.height, {
-      fit: 'cover',
-      position: 'centre',
-      kernel: 'linear',
-    })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return {
-    stampNs,
-    width: info.width,
-    height: info.height,
-    rgb: toRgb(data, info.channels, layout.order),
-    source,
-  };
+  const full = { rgb: toRgb(pixels, layout.channels, layout.order), width: msg.width, height: msg.height };
+  return { stampNs, ...modelFrame(full, options.resolution), source };
+}
+
+/** The release's frame: centred square, bilinear to the (square) model resolution. */
+function modelFrame(image: RgbImage, resolution: ModelResolution): RgbImage {
+  if (resolution.height !== resolution.width) {
+    throw new RangeError(`model resolution ${resolution.height}×${resolution.width} is not square`);
+  }
+  return centreSquareResize(image, resolution.height);
 }
 
 /** sensor_msgs/CompressedImage whose format names jpeg or png → model-resolution RGB. */
@@ -107,23 +97,12 @@ export async function decodeCompressedImage(msg: CompressedImage, options: Decod
   if (source.width <= 0 || source.height <= 0) throw fail('zero width or height', source);
   try {
     const { data, info } = await input
-      .resize(options.resolution.width, options.resolution.height, {
-        fit: 'cover',
-        position: 'centre',
-        kernel: 'linear',
-        fastShrinkOnLoad: true,
-      })
       .removeAlpha()
       .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return {
-      stampNs,
-      width: info.width,
-      height: info.height,
-      rgb: toRgb(data, info.channels, 'rgb'),
-      source,
-    };
+    const full = { rgb: toRgb(data, info.channels, 'rgb'), width: info.width, height: info.height };
+    return { stampNs, ...modelFrame(full, options.resolution), source };
   } catch (err) {
     throw fail(`cannot decode: ${(err as Error).message}`, source);
   }

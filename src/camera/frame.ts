@@ -1,13 +1,13 @@
 import type { TimeNs } from '../messages/time';
 import { formatStamp } from '../messages/time';
 
-/** Height × width the networks take; SYSTEM.md §1 default 256×448, multiples of 16. */
+/** Height × width the networks take: square (the release's centre crop), 256×256 for the released model. */
 export interface ModelResolution {
   readonly height: number;
   readonly width: number;
 }
 
-export const DEFAULT_MODEL_RESOLUTION: ModelResolution = { height: 256, width: 448 };
+export const DEFAULT_MODEL_RESOLUTION: ModelResolution = { height: 256, width: 256 };
 
 /** What the camera delivered, before resizing: reported by the camera contract. */
 export interface FrameSource {

@@ -7,19 +7,20 @@ import { NETWORK_BUILDERS, NETWORK_ORDER } from './networks';
 import type { DType } from './onnx/dtype';
 import type { Tensor } from './onnx/graph';
 import { writeModel } from './onnx/serialize';
-import { latentGrid, type ModelPreset, pcmSigmas, WAN_LATENT_MEAN, WAN_LATENT_STD } from './presets';
+import type { OpenCheckpoint } from './checkpoint/open';
+import { hashCheckpoint, unusedTensors } from './checkpoint/open';
+import { latentGrid, type ModelPreset, WAN_LATENT_MEAN, WAN_LATENT_STD } from './presets';
 import { writeTinyTokenizer } from './text/tiny-tokenizer';
-import { checkpointWeights, type ResolvedWeights, seededWeights } from './weights/resolve';
-import { SafetensorsFile } from './weights/safetensors';
+import { checkpointWeightsFromSources, type ResolvedWeights, seededWeights } from './weights/resolve';
 
 export interface BuildModelOptions {
   preset: ModelPreset;
   outDir: string;
   floatType: DType;
   seed: number;
-  /** .safetensors files, routed to networks by their tensor names, or `key=FILE` to name the network. */
-  weights?: readonly string[];
-  /** A Hugging Face tokenizer.json (umT5's for real weights); the generated tiny vocabulary otherwise. */
+  /** The downloaded release (`openCheckpoint`): its networks' weights, tokenizer and sizes. Seeded otherwise. */
+  checkpoint?: OpenCheckpoint;
+  /** For seeded builds: a Hugging Face tokenizer.json; the generated tiny vocabulary otherwise. */
   tokenizer?: string;
   /** Attention kernels: fused MultiHeadAttention (default) or MatMul/Softmax (exact on every EP, more memory). */
   attention?: 'fused' | 'unfused';
@@ -44,12 +45,17 @@ export async function buildModelDirectory(options: BuildModelOptions): Promise<M
         attention: options.attention ?? 'fused',
       }),
     );
-    const routed = routeWeightFiles(definitions, options.weights ?? []);
+    const checkpoint = options.checkpoint;
+    if (checkpoint) {
+      const unused = unusedTensors(Object.values(checkpoint.views).flat(), definitions);
+      if (unused.length)
+        throw new Error(`the checkpoint does not fit this architecture:\n  ${unused.join('\n  ')}`);
+    }
     const networks: Partial<Record<NetworkKey, NetworkEntry>> = {};
     for (const def of definitions) {
-      const files = routed.get(def.key) ?? [];
-      const weights: ResolvedWeights = files.length
-        ? await checkpointWeights(def, files, options.seed)
+      const views = checkpoint?.views[def.key] ?? [];
+      const weights: ResolvedWeights = views.length
+        ? await checkpointWeightsFromSources(def, views, options.seed)
         : seededWeights(options.seed);
       try {
         const bytes = def.graph.parameterCount * (options.floatType === 'float16' ? 2 : 4);
@@ -63,7 +69,7 @@ export async function buildModelDirectory(options: BuildModelOptions): Promise<M
         });
         log(
           `${def.key}: ${formatCount(def.graph.parameterCount)} parameters, ${formatCount(def.graph.macs)} MAC/call, ` +
-            `${weights.provenance.kind}${files.length ? ` from ${files.map((f) => basename(f)).join(', ')}` : ` (seed ${options.seed})`}, ` +
+            `${weights.provenance.kind}${views.length ? ` from ${views.map((v) => basename(v.source.path)).join(', ')}` : ` (seed ${options.seed})`}, ` +
             `${(written.bytes / 1024 ** 2).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`,
         );
         networks[def.key] = {
@@ -86,12 +92,14 @@ export async function buildModelDirectory(options: BuildModelOptions): Promise<M
       }
     }
     const tokenizerPath = join(tmpDir, 'tokenizer.json');
-    if (options.tokenizer) copyFileSync(options.tokenizer, tokenizerPath);
+    const tokenizer = checkpoint?.paths.tokenizer ?? options.tokenizer;
+    if (tokenizer) copyFileSync(tokenizer, tokenizerPath);
     else writeTinyTokenizer(tokenizerPath, options.preset.text.vocab);
     const manifest = manifestFor(
       options,
       networks as Record<NetworkKey, NetworkEntry>,
       sha256(readFileSync(tokenizerPath)),
+      checkpoint ? await hashCheckpoint(checkpoint.paths) : [],
     );
     writeFileSync(join(tmpDir, 'model.json'), JSON.stringify(manifest, null, 2) + '\n');
     rmSync(outDir, { recursive: true, force: true });
@@ -107,9 +115,14 @@ function manifestFor(
   options: BuildModelOptions,
   networks: Record<NetworkKey, NetworkEntry>,
   tokenizerSha: string,
+  sources: ModelManifest['sources'],
 ): ModelManifest {
   const p = options.preset;
   const grid = latentGrid(p);
+  const trained = (keys: NetworkKey[]) =>
+    keys.every(
+      (k) => networks[k].provenance.kind === 'loaded' && networks[k].provenance.seededParameters.length === 0,
+    );
   return {
     format: MANIFEST_FORMAT,
     created_by: 'sparse_video_nav svnav build-model',
@@ -126,78 +139,57 @@ function manifestFor(
       mean: [...WAN_LATENT_MEAN],
       std: [...WAN_LATENT_STD],
     },
-    sparse_offsets: [...p.sparseOffsets],
+    reference_chunks: p.referenceChunks,
+    future_chunk_offsets: [...p.futureChunkOffsets],
     sampler: {
+      kind: 'flow_unipc',
+      steps: p.sampler.steps,
+      num_train_timesteps: p.sampler.numTrainTimesteps,
       shift: p.sampler.shift,
-      pcm_phases: p.sampler.pcmPhases,
-      pcm_sigmas: pcmSigmas(p.sampler.shift, p.sampler.pcmPhases, p.sampler.teacherSteps),
-      teacher_steps: p.sampler.teacherSteps,
-      guidance_scale: p.sampler.guidanceScale,
+      solver_order: 2,
+      solver_type: 'bh2',
+    },
+    history: {
+      max_chunks: p.history.qformer.maxFrames,
+      tokens: p.history.videoformer.numLatents,
+      dim: p.history.videoformer.dim,
+    },
+    text: {
+      text_len: p.text.textLen,
+      dit_text_len: p.dit.textLen,
+      vocab: p.text.vocab,
+      dim: p.text.dim,
+      dit_dim: p.dit.textDim,
+      tokenizer: 'tokenizer.json',
+      tokenizer_sha256: tokenizerSha,
     },
     action: {
       horizon: p.action.horizon,
       action_dim: p.action.actionDim,
       step_dt_s: 1 / p.fps,
       scale: [...p.actionScale],
+      chunks: p.action.chunks,
       ddim: { train_steps: p.ddim.trainSteps, steps: p.ddim.steps, beta_schedule: p.ddim.betaSchedule },
     },
-    text: {
-      max_tokens: p.text.maxTokens,
-      vocab: p.text.vocab,
-      dim: p.text.dModel,
-      tokenizer: 'tokenizer.json',
-      tokenizer_sha256: tokenizerSha,
+    sources,
+    trained: {
+      video_generator: trained([
+        'vae_encoder',
+        'history_compressor',
+        'text_encoder',
+        'dit_step',
+        'vae_decoder',
+      ]),
+      action_head: trained(['action_context', 'action_step']),
     },
-    history: { tokens: p.history.videoformer.queries, dim: p.history.videoformer.hidden },
-    untrained: Object.values(networks).some(
-      (n) => n.provenance.kind === 'seeded' || n.provenance.seededParameters.length > 0,
-    ),
     networks,
   };
 }
 
-/**
- * Assigns each checkpoint file to the network whose parameter names it carries (`key=FILE` names it directly).
- * A file that matches no network is an error naming the file and its first tensors.
- */
-export function routeWeightFiles(
-  definitions: readonly NetworkDefinition[],
-  files: readonly string[],
-): Map<NetworkKey, string[]> {
-  const routed = new Map<NetworkKey, string[]>();
-  const byKey = new Map(definitions.map((d) => [d.key, d]));
-  for (const spec of files) {
-    const eq = spec.indexOf('=');
-    const named = eq > 0 && byKey.has(spec.slice(0, eq) as NetworkKey);
-    const file = named ? spec.slice(eq + 1) : spec;
-    let key: NetworkKey | undefined = named ? (spec.slice(0, eq) as NetworkKey) : undefined;
-    if (!key) {
-      const st = SafetensorsFile.open(file);
-      const names = [...st.entries.keys()];
-      st.close();
-      let best = 0;
-      for (const d of definitions) {
-        const own = new Set(d.graph.parameters.map((p) => p.name));
-        const hits = names.filter((n) => own.has(n)).length;
-        if (hits > best) {
-          best = hits;
-          key = d.key;
-        }
-      }
-      if (!key || best < names.length / 2) {
-        throw new Error(
-          `${file}: its tensors (${names.slice(0, 5).join(', ')}…) match no network of this preset; ` +
-            `name the network with KEY=FILE (keys: ${definitions.map((d) => d.key).join(', ')})`,
-        );
-      }
-    }
-    routed.set(key, [...(routed.get(key) ?? []), file]);
-  }
-  return routed;
-}
-
 export interface DryRunNetwork {
   key: NetworkKey;
+  /** History chunks the row was counted at (history_compressor only). */
+  historyChunks?: number;
   parameters: number;
   macsPerCall: number;
   callsPerPlan: number;
@@ -216,36 +208,58 @@ export interface DryRunReport {
     byNetwork: Record<string, number>;
     breakdown: Record<string, Record<string, number>>;
   };
-  /** FLOPs (2 × MAC) of one plan cycle on the critical path: encode, history, DiT × phases, action head × steps. */
-  tflopsPerPlan: number;
+  /** FLOPs (2 × MAC) of one plan cycle on the critical path, per history length. */
+  tflopsPerPlan: { historyChunks: number; tflops: number }[];
   weightBytes: number;
 }
 
-/** Describes every network of a preset without producing weights: parameter counts and FLOPs per plan. */
-export function describeModel(preset: ModelPreset, floatType: DType): DryRunReport {
-  const definitions = NETWORK_ORDER.map((key) => NETWORK_BUILDERS[key](preset, { floatType }));
-  const calls: Record<NetworkKey, [number, boolean, string]> = {
-    vae_encoder: [1, true, 'one new chunk per plan'],
-    history_compressor: [1, true, 'fixed token count at any history length'],
+/** Calls per plan of each network in the release's plan cycle, whether it delays the plan, and why. */
+function callsPerPlan(preset: ModelPreset): Record<NetworkKey, [number, boolean, string]> {
+  const future = preset.futureChunkOffsets.length;
+  return {
+    vae_encoder: [4, true, 'reference clip (1 + 4 + 4 frames, own caches) + the newest history chunk'],
+    history_compressor: [1, true, 'Q-Former + Video-Former over every history chunk'],
     text_encoder: [0, false, 'once per instruction, cached'],
-    dit_step: [preset.sampler.pcmPhases, true, `${preset.sampler.pcmPhases} PCM phases`],
-    action_context: [1, true, 'once per plan'],
+    dit_step: [preset.sampler.steps, true, `${preset.sampler.steps} UniPC steps, one forward each`],
+    action_context: [1, true, 'learned action head (seeded until weights exist)'],
     action_step: [preset.ddim.steps, true, `${preset.ddim.steps} DDIM steps`],
-    vae_decoder: [preset.sparseOffsets.length, false, 'preview, off the critical path (per future chunk)'],
-    preview_decoder: [1, false, 'fast preview of all future chunks, off the critical path'],
+    vae_decoder: [
+      preset.referenceChunks + future,
+      false,
+      `all ${preset.referenceChunks + future} latents for the imagined video (the first 4 feed the geometric action source)`,
+    ],
   };
-  const networks = definitions.map((d) => {
+}
+
+/** Describes every network without producing weights: parameters, and FLOPs per plan at each history length. */
+export function describeModel(
+  preset: ModelPreset,
+  floatType: DType,
+  historyChunks: readonly number[] = [1, 15, 45],
+): DryRunReport {
+  const build = (key: NetworkKey, chunks?: number) =>
+    NETWORK_BUILDERS[key](preset, {
+      floatType,
+      ...(chunks ? { nominalDims: { history_chunks: chunks } } : {}),
+    });
+  const definitions = NETWORK_ORDER.map((key) => build(key));
+  const calls = callsPerPlan(preset);
+  const row = (d: NetworkDefinition, chunks?: number): DryRunNetwork => {
     const [n, critical, note] = calls[d.key];
     return {
       key: d.key,
+      ...(chunks ? { historyChunks: chunks } : {}),
       parameters: d.graph.parameterCount,
       macsPerCall: d.graph.macs,
       callsPerPlan: n,
       gflopsPerPlan: (2 * d.graph.macs * n) / 1e9,
       onCriticalPath: critical,
-      note,
+      note: chunks ? `${note} (${chunks} chunks)` : note,
     };
-  });
+  };
+  const history = historyChunks.map((n) => row(build('history_compressor', n), n));
+  const fixed = definitions.filter((d) => d.key !== 'history_compressor').map((d) => row(d));
+  const fixedTflops = fixed.filter((n) => n.onCriticalPath).reduce((a, n) => a + n.gflopsPerPlan, 0) / 1e3;
   const byNetwork: Record<string, number> = {};
   const breakdown: Record<string, Record<string, number>> = {};
   for (const d of definitions) {
@@ -257,9 +271,12 @@ export function describeModel(preset: ModelPreset, floatType: DType): DryRunRepo
     preset: preset.name,
     resolution: { ...preset.resolution },
     dtype: floatType,
-    networks,
+    networks: [...fixed.slice(0, 1), ...history, ...fixed.slice(1)],
     parameters: { total, byNetwork, breakdown },
-    tflopsPerPlan: networks.filter((n) => n.onCriticalPath).reduce((a, n) => a + n.gflopsPerPlan, 0) / 1e3,
+    tflopsPerPlan: history.map((h) => ({
+      historyChunks: h.historyChunks!,
+      tflops: fixedTflops + h.gflopsPerPlan / 1e3,
+    })),
     weightBytes: total * (floatType === 'float16' ? 2 : 4),
   };
 }

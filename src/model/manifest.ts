@@ -6,7 +6,7 @@ import { z } from 'zod';
  * model.json — the one file the runtime reads to use a model directory: every number the planner needs, each
  * network file with its inputs/outputs and content hash, and where each network's weights came from.
  */
-export const MANIFEST_FORMAT = 'sparse_video_nav.model/1';
+export const MANIFEST_FORMAT = 'sparse_video_nav.model/2';
 
 const dim = z.union([z.number().int().nonnegative(), z.string()]);
 const tensorSpec = z.object({ name: z.string(), dtype: z.string(), shape: z.array(dim) }).strict();
@@ -31,7 +31,6 @@ export const networkKeys = [
   'text_encoder',
   'vae_encoder',
   'vae_decoder',
-  'preview_decoder',
 ] as const;
 
 const networkEntry = z
@@ -54,64 +53,90 @@ const networkEntry = z
   })
   .strict();
 
+const positive = z.number().int().positive();
+
+/** A file of the checkpoint folder the weights came from (`svnav build-model --checkpoint`). */
+const sourceFile = z
+  .object({ file: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: positive })
+  .strict();
+
 export const manifestSchema = z
   .object({
     format: z.literal(MANIFEST_FORMAT),
     created_by: z.string(),
-    preset: z.enum(['full', 'tiny']),
+    preset: z.enum(['official', 'tiny', 'checkpoint']),
     dtype: z.enum(['float32', 'float16']),
     attention: z.enum(['fused', 'unfused']),
-    resolution: z
-      .object({ height: z.number().int().positive(), width: z.number().int().positive() })
-      .strict(),
+    /** Square model input: the release's centre crop resized to target_size. */
+    resolution: z.object({ height: positive, width: positive }).strict(),
     fps: z.number().positive(),
-    chunk_frames: z.number().int().positive(),
+    chunk_frames: positive,
     latent: z
       .object({
-        channels: z.number().int().positive(),
-        height: z.number().int().positive(),
-        width: z.number().int().positive(),
+        channels: positive,
+        height: positive,
+        width: positive,
         mean: z.array(z.number()),
         std: z.array(z.number().positive()),
       })
       .strict(),
-    sparse_offsets: z.array(z.number().int().positive()),
+    /** Clean chunks (the last 8 frames) at the start of the DiT sequence, re-injected after every step. */
+    reference_chunks: positive,
+    /** Future chunk i ends (offset_i + 1) chunks after the reference; their count is the DiT's future length. */
+    future_chunk_offsets: z.array(z.number().int().nonnegative()).min(1),
     sampler: z
       .object({
+        kind: z.literal('flow_unipc'),
+        steps: positive,
+        num_train_timesteps: positive,
         shift: z.number().positive(),
-        pcm_phases: z.number().int().positive(),
-        pcm_sigmas: z.array(z.number()),
-        teacher_steps: z.number().int().positive(),
-        guidance_scale: z.number().positive(),
+        solver_order: z.literal(2),
+        solver_type: z.literal('bh2'),
       })
       .strict(),
-    action: z
+    history: z
       .object({
-        horizon: z.number().int().positive(),
-        action_dim: z.number().int().positive(),
-        step_dt_s: z.number().positive(),
-        scale: z.array(z.number().positive()).length(3),
-        ddim: z
-          .object({
-            train_steps: z.number().int().positive(),
-            steps: z.number().int().positive(),
-            beta_schedule: z.string(),
-          })
-          .strict(),
+        /** The most history chunks one plan uses (the Q-Former's frame table). */
+        max_chunks: positive,
+        tokens: positive,
+        dim: positive,
       })
       .strict(),
     text: z
       .object({
-        max_tokens: z.number().int().positive(),
-        vocab: z.number().int().positive(),
-        dim: z.number().int().positive(),
+        /** Tokenizer padding length (`text_len`) = the encoder's positions. */
+        text_len: positive,
+        /** Rows the DiT's text input is zero-padded to. */
+        dit_text_len: positive,
+        vocab: positive,
+        dim: positive,
+        /** The DiT's text width; ≠ dim means the text encoder cannot feed this DiT (refused at load). */
+        dit_dim: positive,
         tokenizer: z.string(),
         tokenizer_sha256: z.string().regex(/^[0-9a-f]{64}$/),
       })
       .strict(),
-    history: z.object({ tokens: z.number().int().positive(), dim: z.number().int().positive() }).strict(),
-    /** True when any network runs on seeded (untrained) weights: robot mode refuses such a model by default. */
-    untrained: z.boolean(),
+    action: z
+      .object({
+        horizon: positive,
+        action_dim: positive,
+        step_dt_s: z.number().positive(),
+        scale: z.array(z.number().positive()).length(3),
+        /** Future chunks the action head reads (the first ones: the next seconds). */
+        chunks: positive,
+        ddim: z
+          .object({
+            train_steps: positive,
+            steps: positive,
+            beta_schedule: z.literal('squaredcos_cap_v2'),
+          })
+          .strict(),
+      })
+      .strict(),
+    /** Checkpoint files the weights were read from; empty for a seeded model. */
+    sources: z.array(sourceFile),
+    /** Which parts run on trained weights: robot mode refuses an untrained video generator by default. */
+    trained: z.object({ video_generator: z.boolean(), action_head: z.boolean() }).strict(),
     networks: z.record(z.enum(networkKeys), networkEntry),
   })
   .strict();

@@ -18,6 +18,8 @@ export interface NetworkBuildOptions {
   floatType: DType;
   /** Attention as fused MultiHeadAttention (default) or MatMul/Softmax (see GraphOptions.attention). */
   attention?: 'fused' | 'unfused';
+  /** Values of dynamic dims for MAC counting (e.g. `{ history_chunks: 45 }`); see GraphOptions.nominalDims. */
+  nominalDims?: Record<string, number>;
 }
 
 /** A network described as a graph, ready to be counted, written and given weights. */

@@ -1,15 +1,17 @@
 import type { Command } from 'commander';
 import { buildModelDirectory, describeModel, type DryRunReport, formatCount } from '../../model/build';
-import { PRESETS, type PresetName, withResolution } from '../../model/presets';
+import { openCheckpoint } from '../../model/checkpoint/open';
+import { type ModelPreset, PRESETS, type PresetName } from '../../model/presets';
 
 interface BuildModelFlags {
   preset: string;
   out?: string;
   dtype: string;
   seed: string;
-  weights?: string[];
+  checkpoint?: string;
+  textLen?: string;
   tokenizer?: string;
-  resolution?: string;
+  history: string;
   externalData: string;
   attention: string;
   dryRun?: boolean;
@@ -20,13 +22,20 @@ export function registerBuildModelCommand(program: Command): void {
   program
     .command('build-model')
     .description('build the SparseVideoNav networks as ONNX files with a model.json manifest')
-    .option('--preset <name>', 'tiny (CI size) or full (paper sizes)', 'tiny')
+    .option('--preset <name>', 'tiny (CI size) or official (the released sizes, seeded)', 'tiny')
+    .option(
+      '--checkpoint <dir>',
+      'the downloaded OpenDriveLab/SparseVideoNav_VGM folder: sizes and weights come from it (overrides --preset)',
+    )
+    .option('--text-len <n>', 'tokenizer length text_len of a checkpoint build', '512')
     .option('--out <dir>', 'model directory to write')
     .option('--dtype <type>', 'fp32 or fp16', 'fp32')
     .option('--seed <n>', 'seed of the deterministic initialisation', '0')
-    .option('--weights <files...>', '.safetensors checkpoints (Diffusers names), optionally KEY=FILE')
-    .option('--tokenizer <file>', "a Hugging Face tokenizer.json (umT5's for real weights)")
-    .option('--resolution <HxW>', 'model input resolution, multiples of 16 (default: the preset’s)')
+    .option(
+      '--tokenizer <file>',
+      'seeded builds: a Hugging Face tokenizer.json (default: a generated tiny one)',
+    )
+    .option('--history <list>', 'dry run: history lengths in chunks to count FLOPs at', '1,15,45')
     .option('--external-data <mode>', 'auto | always | never', 'auto')
     .option(
       '--attention <impl>',
@@ -38,12 +47,11 @@ export function registerBuildModelCommand(program: Command): void {
     .action(async (flags: BuildModelFlags) => {
       if (!(flags.preset in PRESETS))
         throw new Error(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${flags.preset}`);
-      let preset = PRESETS[flags.preset as PresetName];
-      if (flags.resolution) {
-        const m = /^(\d+)x(\d+)$/.exec(flags.resolution);
-        if (!m) throw new Error(`--resolution must look like 256x448, got ${flags.resolution}`);
-        preset = withResolution(preset, Number(m[1]), Number(m[2]));
-      }
+      const textLen = Number(flags.textLen);
+      if (!Number.isInteger(textLen) || textLen < 2)
+        throw new Error(`--text-len must be an integer ≥ 2, got ${flags.textLen}`);
+      const checkpoint = flags.checkpoint ? openCheckpoint(flags.checkpoint, { textLen }) : undefined;
+      const preset: ModelPreset = checkpoint?.preset ?? PRESETS[flags.preset as PresetName];
       const floatType = ({ fp32: 'float32', fp16: 'float16' } as const)[flags.dtype as 'fp32' | 'fp16'];
       if (!floatType) throw new Error(`--dtype must be fp32 or fp16, got ${flags.dtype}`);
       const seed = Number(flags.seed);
@@ -56,7 +64,14 @@ export function registerBuildModelCommand(program: Command): void {
         throw new Error(`--attention must be fused or unfused, got ${flags.attention}`);
       }
       if (flags.dryRun) {
-        const report = describeModel(preset, floatType);
+        checkpoint?.close();
+        const history = flags.history.split(',').map(Number);
+        if (history.some((n) => !Number.isInteger(n) || n < 1 || n > preset.history.qformer.maxFrames)) {
+          throw new Error(
+            `--history must list chunk counts from 1 to ${preset.history.qformer.maxFrames}, got ${flags.history}`,
+          );
+        }
+        const report = describeModel(preset, floatType, history);
         process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatDryRun(report));
         return;
       }
@@ -67,23 +82,27 @@ export function registerBuildModelCommand(program: Command): void {
         outDir: flags.out,
         floatType,
         seed,
-        weights: flags.weights ?? [],
+        ...(checkpoint ? { checkpoint } : {}),
         ...(flags.tokenizer ? { tokenizer: flags.tokenizer } : {}),
         externalData: flags.externalData as 'auto' | 'always' | 'never',
         attention: flags.attention,
         log: (line) => console.log(line),
-      });
+      }).finally(() => checkpoint?.close());
+      const untrained = [
+        ...(manifest.trained.video_generator ? [] : ['the video generator']),
+        ...(manifest.trained.action_head ? [] : ['the action head (not released)']),
+      ];
       console.log(
         `wrote ${flags.out} (${manifest.preset}, ${manifest.dtype}, ${manifest.resolution.height}×${manifest.resolution.width}) in ` +
           `${((Date.now() - started) / 1000).toFixed(1)} s` +
-          (manifest.untrained ? ' — UNTRAINED: some networks run on seeded weights' : ''),
+          (untrained.length ? ` — seeded (untrained): ${untrained.join(' and ')}` : ''),
       );
     });
 }
 
 export function formatDryRun(r: DryRunReport): string {
   const rows = r.networks.map((n) => [
-    n.key,
+    n.historyChunks ? `${n.key} (N=${n.historyChunks})` : n.key,
     formatCount(n.parameters),
     formatCount(n.macsPerCall),
     String(n.callsPerPlan),
@@ -103,7 +122,11 @@ export function formatDryRun(r: DryRunReport): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
     `total parameters ${formatCount(r.parameters.total)} (${(r.weightBytes / 1024 ** 3).toFixed(2)} GiB of weights); ` +
-      `critical path ${r.tflopsPerPlan >= 1 ? `${r.tflopsPerPlan.toFixed(2)} TFLOP` : `${(r.tflopsPerPlan * 1e3).toFixed(2)} GFLOP`} per plan`,
+      `critical path per plan: ${r.tflopsPerPlan.map((t) => `${formatFlops(t.tflops)} at ${t.historyChunks} history chunks`).join(', ')}`,
     '',
   ].join('\n');
+}
+
+function formatFlops(tflops: number): string {
+  return tflops >= 1 ? `${tflops.toFixed(2)} TFLOP` : `${(tflops * 1e3).toFixed(2)} GFLOP`;
 }
