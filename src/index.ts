@@ -5,7 +5,7 @@
 export { ConfigError, defaultConfig, loadConfigFile, parseConfig, type SvnavConfig } from './config';
 export { buildModelDirectory, describeModel, type BuildModelOptions, type DryRunReport } from './model/build';
 export { readManifest, type ModelManifest } from './model/manifest';
-export { FULL, TINY, PRESETS, withResolution, type ModelPreset } from './model/presets';
+export { OFFICIAL, TINY, PRESETS, type ModelPreset } from './model/presets';
 export { Planner, PlannerError, type LoadReport, type PlannerOptions } from './planner/planner';
 export type { Action, NoPlan, Plan, PlanOutcome, StageTimings } from './planner/plan';
 export { runBenchmark, type BenchReport } from './planner/bench';

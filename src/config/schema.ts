@@ -72,10 +72,8 @@ export const plannerSchema = z
     future_topic: topic.default('/svnav/imagined_future'),
     status_topic: topic.default('/svnav/status'),
     heartbeat_topic: topic.default('/svnav/heartbeat'),
-    /** Chunks (seconds) of compressed history kept; older chunks fall out of the ring. */
-    history_capacity: z.number().int().min(1).max(1000).default(45),
-    sampler: z.enum(['pcm', 'teacher']).default('pcm'),
-    guidance_scale: z.number().min(1).max(20).default(5),
+    /** UniPC steps per plan: the release's 4 by default; more steps give better imagined video (e.g. 8). */
+    sampler_steps: z.number().int().min(1).max(50).default(4),
     ddim_steps: z.number().int().min(1).max(100).default(10),
     seed: z.number().int().min(0).default(0),
     publish_preview: z.boolean().default(true),

@@ -38,11 +38,11 @@ export type PlannerRuntime = Pick<
   | 'addFrame'
   | 'plan'
   | 'resetEpisode'
-  | 'decodePreview'
+  | 'decodeFuture'
   | 'provenance'
   | 'resolution'
   | 'provider'
-  | 'history'
+  | 'historySize'
 >;
 
 export interface PlannerNodeOptions {
@@ -423,7 +423,7 @@ export class PlannerNode {
         message,
         planSequence,
         ...(plan ? { timings: plan.timings } : {}),
-        historyChunks: plan?.historyChunks ?? this.#planner.history.size,
+        historyChunks: plan?.historyChunks ?? this.#planner.historySize,
         executionProvider: this.#planner.provider,
         untrained: this.#planner.provenance.untrained,
       }),

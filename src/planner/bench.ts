@@ -1,5 +1,5 @@
 import { cpus, totalmem } from 'node:os';
-import type { ModelFrame } from './chunk-encoder';
+import type { ModelFrame } from './vae-stream';
 import type { ExecutionProvider } from './engine/types';
 import { Planner } from './planner';
 import type { StageTimings } from './plan';
@@ -10,7 +10,8 @@ export interface BenchOptions {
   historyLengths: readonly number[];
   runs: number;
   instruction: string;
-  sampler?: 'pcm' | 'teacher';
+  /** UniPC steps (the release's 4 by default). */
+  samplerSteps?: number;
   log?: (line: string) => void;
 }
 
@@ -26,12 +27,15 @@ export interface BenchReport {
   providers: Record<string, string>;
   loadMs: number;
   warmupMs: number;
+  /** Streaming encode of one new history chunk (4 frames), as frames arrive between plans. */
   encodePerChunkMs: Percentiles;
-  previewDecodeMs?: Percentiles;
+  /** Decode of a plan's whole latent to the release's 37-frame video. */
+  decodeMs: Percentiles;
   byHistory: {
     history: number;
-    stages: Record<Exclude<keyof StageTimings, 'encodeMs' | 'totalMs' | 'textMs'>, Percentiles>;
-    /** Plan latency excluding the (cached) text encoder, plus one chunk's encode p50. */
+    /** encodeMs = the reference clip (9 frames) + the newest history chunk. */
+    stages: Record<Exclude<keyof StageTimings, 'totalMs' | 'textMs'>, Percentiles>;
+    /** Plan latency excluding the (cached) text encoder. */
     totalMs: Percentiles;
     plansPerSecond: number;
   }[];
@@ -51,16 +55,12 @@ export function percentiles(samples: readonly number[]): Percentiles {
 /** Warms up, then measures each stage of the plan cycle for several history lengths. */
 export async function runBenchmark(options: BenchOptions): Promise<BenchReport> {
   const log = options.log ?? (() => undefined);
-  const capacity = Math.max(...options.historyLengths);
   const loadStart = performance.now();
   const { planner, report } = await Planner.load({
     modelDir: options.modelDir,
     providers: options.providers,
-    historyCapacity: capacity,
-    sampler: options.sampler ?? 'pcm',
-    guidanceScale: 5,
     seed: 0,
-    preview: true,
+    ...(options.samplerSteps ? { samplerSteps: options.samplerSteps } : {}),
     log,
   });
   const loadMs = performance.now() - loadStart;
@@ -75,48 +75,37 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
       for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.001 + Number(stamp % 1000n)) * 0.5;
       return { stampNs: stamp, data };
     };
-
-    // Steady-state streaming encode: one chunk = 4 frames after the first.
-    await planner.resetEpisode();
-    await planner.addFrame(frame());
     const encode: number[] = [];
-    for (let r = 0; r < options.runs; r++) {
+    const addChunk = async () => {
       const t = performance.now();
       for (let f = 0; f < m.chunk_frames; f++) await planner.addFrame(frame());
       encode.push(performance.now() - t);
-    }
-
-    const textStart = performance.now();
-    const first = await planner.plan(options.instruction);
-    const textEncodeMs = first.ok ? first.timings.textMs : performance.now() - textStart;
+    };
 
     const byHistory: BenchReport['byHistory'] = [];
-    const chunkSize = m.latent.channels * m.latent.height * m.latent.width;
-    const previewSamples: number[] = [];
+    const decode: number[] = [];
+    let textEncodeMs = NaN;
     for (const h of options.historyLengths) {
       await planner.resetEpisode();
-      for (let c = 0; c < h; c++) {
-        const data = new Float32Array(chunkSize);
-        for (let i = 0; i < chunkSize; i++) data[i] = Math.sin(i * 0.37 + c);
-        planner.history.push({ stampNs: BigInt(c + 1) * 1_000_000_000n, data });
-      }
+      for (let c = 0; c < h + m.reference_chunks; c++) await addChunk();
       const samples: StageTimings[] = [];
       for (let r = 0; r < options.runs; r++) {
         const outcome = await planner.plan(options.instruction);
         if (!outcome.ok) throw new Error(`plan failed at history ${h}: ${outcome.reason}`);
+        if (outcome.timings.textMs > 0) textEncodeMs = outcome.timings.textMs;
         samples.push(outcome.timings);
         if (h === options.historyLengths[0]) {
           const t = performance.now();
-          await planner.decodePreview(outcome.futureLatents, outcome.futureDims);
-          previewSamples.push(performance.now() - t);
+          await planner.decodeFuture(outcome);
+          decode.push(performance.now() - t);
         }
       }
-      const encodeP50 = percentiles(encode).p50;
-      const totals = samples.map((s) => s.historyMs + s.ditMs + s.actionMs + encodeP50);
+      const totals = samples.map((s) => s.encodeMs + s.historyMs + s.ditMs + s.actionMs);
       const total = percentiles(totals);
       byHistory.push({
         history: h,
         stages: {
+          encodeMs: percentiles(samples.map((s) => s.encodeMs)),
           historyMs: percentiles(samples.map((s) => s.historyMs)),
           ditMs: percentiles(samples.map((s) => s.ditMs)),
           actionMs: percentiles(samples.map((s) => s.actionMs)),
@@ -148,7 +137,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
       loadMs,
       warmupMs: report.warmup.totalMs,
       encodePerChunkMs: percentiles(encode),
-      ...(previewSamples.length ? { previewDecodeMs: percentiles(previewSamples) } : {}),
+      decodeMs: percentiles(decode),
       byHistory,
       textEncodeMs,
       peakRssBytes: peakRss,

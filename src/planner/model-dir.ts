@@ -4,7 +4,7 @@ import { type ModelManifest, ManifestError, readManifest } from '../model/manife
 import type { NetworkKey } from '../model/network';
 import { sha256File } from '../model/weights/resolve';
 
-/** The networks a plan cycle needs; the decoders are optional (preview only). */
+/** The networks of a model directory, all loaded: the decoder turns the imagined latents into frames. */
 export const REQUIRED_NETWORKS: readonly NetworkKey[] = [
   'vae_encoder',
   'history_compressor',
@@ -12,19 +12,22 @@ export const REQUIRED_NETWORKS: readonly NetworkKey[] = [
   'dit_step',
   'action_context',
   'action_step',
+  'vae_decoder',
 ];
-export const PREVIEW_NETWORKS: readonly NetworkKey[] = ['preview_decoder'];
 
 export interface ModelExpectations {
   /** Resolution the camera pipeline will feed, when fixed by configuration. */
   resolution?: { height: number; width: number };
-  preset?: 'full' | 'tiny';
+  preset?: 'official' | 'tiny' | 'checkpoint';
   dtype?: 'float32' | 'float16';
 }
 
-/** What was seeded: robot mode refuses a model whose networks run on untrained weights. */
+/** What was seeded: robot mode refuses a model whose video generator runs on untrained weights. */
 export interface ProvenanceSummary {
+  /** The video generator (VAE, text encoder, history formers, DiT) has seeded weights. */
   untrained: boolean;
+  /** The action head has trained weights (not released yet: false for every model built today). */
+  actionHeadTrained: boolean;
   seededNetworks: NetworkKey[];
   partiallySeeded: { network: NetworkKey; parameters: number }[];
 }
@@ -56,11 +59,13 @@ export async function openModelDirectory(
       `resolution is ${manifest.resolution.height}×${manifest.resolution.width}, expected ${expect.resolution.height}×${expect.resolution.width}`,
     );
   }
-  if (
-    manifest.sparse_offsets.length === 0 ||
-    manifest.sampler.pcm_sigmas.length !== manifest.sampler.pcm_phases + 1
-  ) {
-    problems.push('sampler settings are inconsistent (pcm_sigmas must have pcm_phases + 1 entries)');
+  if (manifest.text.dim !== manifest.text.dit_dim) {
+    problems.push(
+      `the text encoder emits ${manifest.text.dim}-wide features but the DiT reads ${manifest.text.dit_dim}: this directory can run its networks one by one, not plan`,
+    );
+  }
+  if (manifest.resolution.height !== manifest.resolution.width) {
+    problems.push(`resolution ${manifest.resolution.height}×${manifest.resolution.width} is not square`);
   }
   const checks: Promise<void>[] = [];
   const verify = (file: string, sha: string, what: string) => {
@@ -102,7 +107,8 @@ export function summariseProvenance(manifest: ModelManifest): ProvenanceSummary 
     }
   }
   return {
-    untrained: seededNetworks.length > 0 || partiallySeeded.length > 0,
+    untrained: !manifest.trained.video_generator,
+    actionHeadTrained: manifest.trained.action_head,
     seededNetworks,
     partiallySeeded,
   };

@@ -7,12 +7,17 @@ export interface Action {
   dtheta_rad: number;
 }
 
+/** What turned the imagined future into motion. */
+export type ActionSource = 'learned' | 'geometric';
+
 export interface StageTimings {
-  /** VAE encode of the newest chunk. */
+  /** VAE encode of the reference clip (the newest history chunk is encoded when its frames arrive). */
   encodeMs: number;
+  /** History features (Q-Former + Video-Former). */
   historyMs: number;
   /** Text encoding; 0 when the instruction's embedding was cached. */
   textMs: number;
+  /** The UniPC loop: one DiT forward per step. */
   ditMs: number;
   actionMs: number;
   totalMs: number;
@@ -25,12 +30,18 @@ export interface Plan {
   inputStampNs: TimeNs;
   instruction: string;
   actions: Action[];
+  actionSource: ActionSource;
   stepDtS: number;
-  /** The imagined sparse future: normalised latents [C, 8, h, w] at `futureOffsets` chunks after the input. */
+  /** The denoised latent as the release returns it: [C, reference + future, h, w], reference re-injected. */
   futureLatents: Float32Array;
   futureDims: readonly [number, number, number, number];
+  /** Chunks of `futureLatents` that are the clean reference (the first ones). */
+  referenceChunks: number;
+  /** `future_chunk_offsets`: future chunk i ends (offset + 1) chunks after the reference. */
   futureOffsets: readonly number[];
   historyChunks: number;
+  /** Oldest history chunks left out because the Q-Former's table is full. */
+  historyDroppedChunks: number;
   timings: StageTimings;
 }
 
@@ -40,7 +51,18 @@ export interface NoPlan {
   sequence: number;
   inputStampNs: TimeNs | undefined;
   reason: string;
-  kind: 'cancelled' | 'no_frames' | 'invalid_instruction' | 'non_finite' | 'inference_error';
+  kind:
+    | 'cancelled'
+    | 'no_frames'
+    | 'invalid_instruction'
+    | 'non_finite'
+    | 'inference_error'
+    | 'no_motion_estimate';
 }
 
 export type PlanOutcome = Plan | NoPlan;
+
+/** Seconds after the plan's input frame at which future chunk i ends (chunks are 1 s at 4 FPS). */
+export function futureChunkTimes(offsets: readonly number[], chunkSeconds = 1): number[] {
+  return offsets.map((o) => (o + 1) * chunkSeconds);
+}

@@ -8,7 +8,7 @@ interface BenchFlags {
   history: string;
   runs: string;
   instruction: string;
-  sampler: string;
+  steps: string;
   json?: boolean;
 }
 
@@ -23,7 +23,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--history <list>', 'history lengths in chunks', '1,15,45')
     .option('--runs <n>', 'measured plans per history length', '10')
     .option('--instruction <text>', 'instruction', 'walk forward to find a wooden chair and stop next to it')
-    .option('--sampler <name>', 'pcm (distilled, 4 phases) or teacher (50 steps + CFG)', 'pcm')
+    .option('--steps <n>', 'UniPC steps per plan (the release: 4)', '4')
     .option('--json', 'print the report as JSON')
     .action(async (flags: BenchFlags) => {
       const providers = flags.ep.split(',').map((s) => s.trim());
@@ -37,15 +37,16 @@ export function registerBenchCommand(program: Command): void {
       const runs = Number(flags.runs);
       if (!Number.isInteger(runs) || runs < 1)
         throw new Error(`--runs must be a positive integer, got ${flags.runs}`);
-      if (flags.sampler !== 'pcm' && flags.sampler !== 'teacher')
-        throw new Error(`--sampler must be pcm or teacher`);
+      const steps = Number(flags.steps);
+      if (!Number.isInteger(steps) || steps < 1)
+        throw new Error(`--steps must be a positive integer, got ${flags.steps}`);
       const report = await runBenchmark({
         modelDir: flags.model,
         providers: providers as ExecutionProvider[],
         historyLengths,
         runs,
         instruction: flags.instruction,
-        sampler: flags.sampler,
+        samplerSteps: steps,
         log: flags.json ? undefined : (line) => console.error(line),
       });
       process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatBench(report));
@@ -62,12 +63,12 @@ export function formatBench(r: BenchReport): string {
       .join(' ')}`,
     `load ${r.loadMs.toFixed(0)} ms, warm-up ${r.warmupMs.toFixed(0)} ms, text encode (once per instruction) ${r.textEncodeMs.toFixed(1)} ms`,
     `encode per chunk: p50 ${r.encodePerChunkMs.p50.toFixed(1)} ms, p95 ${r.encodePerChunkMs.p95.toFixed(1)} ms` +
-      (r.previewDecodeMs ? `; preview decode (8 chunks): p50 ${r.previewDecodeMs.p50.toFixed(1)} ms` : ''),
+      `; decode of the imagined video: p50 ${r.decodeMs.p50.toFixed(1)} ms`,
     '',
-    'history   history-p50   dit-p50  action-p50   total-p50  total-p95  plans/s',
+    'history  encode-p50  history-p50   dit-p50  action-p50   total-p50  total-p95  plans/s',
     ...r.byHistory.map(
       (h) =>
-        `${String(h.history).padStart(7)}  ${ms(h.stages.historyMs.p50)}    ${ms(h.stages.ditMs.p50)}  ${ms(h.stages.actionMs.p50)}    ${ms(h.totalMs.p50)}   ${ms(h.totalMs.p95)}  ${h.plansPerSecond.toFixed(2).padStart(7)}`,
+        `${String(h.history).padStart(7)}  ${ms(h.stages.encodeMs.p50)}    ${ms(h.stages.historyMs.p50)}  ${ms(h.stages.ditMs.p50)}  ${ms(h.stages.actionMs.p50)}    ${ms(h.totalMs.p50)}   ${ms(h.totalMs.p95)}  ${h.plansPerSecond.toFixed(2).padStart(7)}`,
     ),
     '',
     `latency at the longest history / shortest: ${r.historyLatencyRatio.toFixed(3)}; peak RSS ${(r.peakRssBytes / 1024 ** 2).toFixed(0)} MiB`,

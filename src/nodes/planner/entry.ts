@@ -10,12 +10,9 @@ export function plannerOptions(config: SvnavConfig, log: (line: string) => void)
     modelDir: config.model.dir,
     providers: config.model.execution_providers,
     intraOpThreads: config.model.intra_op_threads,
-    historyCapacity: p.history_capacity,
-    sampler: p.sampler,
-    guidanceScale: p.guidance_scale,
+    samplerSteps: p.sampler_steps,
     ddimSteps: p.ddim_steps,
     seed: p.seed,
-    preview: p.publish_preview,
     log,
   };
 }

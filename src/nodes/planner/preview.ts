@@ -1,23 +1,39 @@
-import { encodeFutureTiles, framesFromChunks } from '../../viz/future-tiles';
+import { encodeFutureTiles } from '../../viz/future-tiles';
 import type { CompressedImage } from '../../messages/ros';
 import { nsToStamp } from '../../messages/time';
-import type { Plan } from '../../planner/plan';
+import { futureChunkTimes, type Plan } from '../../planner/plan';
 import type { Planner } from '../../planner/planner';
+import type { DecodedVideo } from '../../planner/stages/decode';
+
+/** One imagined frame per future chunk: the last frame each chunk decodes to, with its time after the input frame. */
+export function futureFrames(
+  video: DecodedVideo,
+  plan: Pick<Plan, 'referenceChunks' | 'futureOffsets'>,
+): { width: number; height: number; data: Uint8Array; timeS: number }[] {
+  const times = futureChunkTimes(plan.futureOffsets);
+  // Latent 0 decodes to frame 0, latent t ≥ 1 to frames 4t − 3 … 4t.
+  return times.map((timeS, i) => ({
+    width: video.width,
+    height: video.height,
+    data: video.frames[4 * (plan.referenceChunks + i)]!,
+    timeS,
+  }));
+}
 
 /**
  * The plan's imagined future as a sensor_msgs/CompressedImage stamped with the plan's input frame, in the
  * camera's frame. Decoding shares the inference worker with planning: call it after the plan went out.
  */
 export async function previewMessage(
-  planner: Pick<Planner, 'decodePreview'>,
+  planner: Pick<Planner, 'decodeFuture'>,
   plan: Plan,
   options: { frameId: string; jpegQuality: number; columns?: number },
 ): Promise<CompressedImage> {
-  const decoded = await planner.decodePreview(plan.futureLatents, plan.futureDims);
+  const frames = futureFrames(await planner.decodeFuture(plan), plan);
   // Tiles in time order, row-major, 4 wide: +1, +2, +5, +8 s on top, +11 … +20 s below, each labelled.
-  const data = await encodeFutureTiles(framesFromChunks(decoded.rgb, decoded.dims), {
+  const data = await encodeFutureTiles(frames, {
     columns: options.columns ?? 4,
-    labels: plan.futureOffsets.map((o) => `+${o} s`),
+    labels: frames.map((f) => `+${f.timeS} s`),
     jpegQuality: options.jpegQuality,
   });
   return { header: { stamp: nsToStamp(plan.inputStampNs), frame_id: options.frameId }, format: 'jpeg', data };
