@@ -8,10 +8,15 @@ import type { DType } from './onnx/dtype';
 import type { Tensor } from './onnx/graph';
 import { writeModel } from './onnx/serialize';
 import type { OpenCheckpoint } from './checkpoint/open';
-import { hashCheckpoint, unusedTensors } from './checkpoint/open';
+import { hashCheckpoint } from './checkpoint/open';
 import { latentGrid, type ModelPreset, WAN_LATENT_MEAN, WAN_LATENT_STD } from './presets';
 import { writeTinyTokenizer } from './text/tiny-tokenizer';
-import { checkpointWeightsFromSources, type ResolvedWeights, seededWeights } from './weights/resolve';
+import {
+  checkpointWeightsFromSources,
+  type ResolvedWeights,
+  seededWeights,
+  unclaimedTensors,
+} from './weights/resolve';
 
 export interface BuildModelOptions {
   preset: ModelPreset;
@@ -47,9 +52,14 @@ export async function buildModelDirectory(options: BuildModelOptions): Promise<M
     );
     const checkpoint = options.checkpoint;
     if (checkpoint) {
-      const unused = unusedTensors(Object.values(checkpoint.views).flat(), definitions);
-      if (unused.length)
-        throw new Error(`the checkpoint does not fit this architecture:\n  ${unused.join('\n  ')}`);
+      const unused = unclaimedTensors(Object.values(checkpoint.views).flat(), definitions);
+      if (unused.length) {
+        const lines = unused.map(
+          (u) =>
+            `${u.path}: ${u.names.length} tensors no network uses: ${u.names.slice(0, 12).join(', ')}${u.names.length > 12 ? ', …' : ''}`,
+        );
+        throw new Error(`the checkpoint does not fit this architecture:\n  ${lines.join('\n  ')}`);
+      }
     }
     const networks: Partial<Record<NetworkKey, NetworkEntry>> = {};
     for (const def of definitions) {

@@ -1,17 +1,14 @@
 import { statSync } from 'node:fs';
 import { relative } from 'node:path';
-import type { NetworkDefinition, NetworkKey } from '../network';
+import type { NetworkKey } from '../network';
 import type { ModelPreset } from '../presets';
-import { sha256File } from '../weights/resolve';
+import { type CheckpointView, sha256File } from '../weights/resolve';
 import { openTensorFile, type TensorSource } from '../weights/tensor-source';
 import { CheckpointError, type CheckpointPaths, locateCheckpoint, readSvnConfig } from './folder';
 import { presetFromCheckpoint } from './preset';
 
 /** A checkpoint name is `prefix + parameter name`: the SVN file stores its model under `vgm.`. */
-export interface SourceView {
-  source: TensorSource;
-  prefix: string;
-}
+export type SourceView = CheckpointView;
 
 export interface OpenCheckpoint {
   paths: CheckpointPaths;
@@ -56,26 +53,10 @@ export function openCheckpoint(dir: string, options: { textLen?: number } = {}):
   }
 }
 
-/** Tensors of the checkpoint that no network reads: a checkpoint of another architecture is refused by name. */
-export function unusedTensors(views: readonly SourceView[], definitions: readonly NetworkDefinition[]): string[] {
-  const used = new Set<string>();
-  for (const def of definitions) for (const p of def.graph.parameters) used.add(p.name);
-  const problems: string[] = [];
-  for (const source of new Set(views.map((v) => v.source))) {
-    const prefixes = views.filter((v) => v.source === source).map((v) => v.prefix);
-    const unused = source
-      .names()
-      .filter((n) => !prefixes.some((prefix) => n.startsWith(prefix) && used.has(n.slice(prefix.length))));
-    if (unused.length) {
-      const list = unused.slice(0, 12).join(', ') + (unused.length > 12 ? `, … (${unused.length} in all)` : '');
-      problems.push(`${source.path}: ${unused.length} tensors no network uses: ${list}`);
-    }
-  }
-  return problems;
-}
-
 /** Content hashes of the checkpoint files, recorded in the manifest (paths relative to the folder). */
-export async function hashCheckpoint(paths: CheckpointPaths): Promise<{ file: string; sha256: string; bytes: number }[]> {
+export async function hashCheckpoint(
+  paths: CheckpointPaths,
+): Promise<{ file: string; sha256: string; bytes: number }[]> {
   const files = [paths.config, paths.svn, paths.vae, paths.t5, paths.tokenizer];
   return Promise.all(
     files.map(async (path) => ({
