@@ -5,11 +5,12 @@
  * outputs (test/fixtures/official-tiny/vae), not against a hand-written network.
  */
 import type { CacheSlot } from '../../../src/model/networks/vae/temporal';
+import { fromFloat16Array } from '../../../src/model/onnx/dtype';
 import type { GraphBuilder } from '../../../src/model/onnx/graph';
 import { Rng } from '../../../src/model/onnx/rng';
 import type { ParameterValues } from '../../../src/model/onnx/serialize';
 import { seededValues } from '../../../src/model/weights/seeded';
-import { runModel } from '../ort';
+import * as ort from 'onnxruntime-node';
 
 export interface Vol {
   c: number;
@@ -153,32 +154,47 @@ export interface Feed {
   dims: readonly number[];
 }
 
-/** Runs a streaming VAE graph call by call as the runtime does: zero caches first, then each call's cache outputs. */
+/**
+ * Runs a streaming VAE graph call by call as the runtime does: zero caches first (in the graph's float type), then
+ * each call's cache outputs. One session for all calls. Float outputs come back as fp32 (fp16 caches widened).
+ */
 export async function runStream(
   model: Uint8Array,
   slots: readonly CacheSlot[],
   calls: readonly Record<string, Feed>[],
   ep: 'cpu' | 'webgpu' = 'cpu',
 ): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>[]> {
-  let caches: Record<string, Feed> = {};
-  for (const s of slots)
-    caches[s.input] = { data: new Float32Array(s.shape.reduce((a, b) => a * b, 1)), dims: s.shape };
-  const results = [];
-  for (let i = 0; i < calls.length; i++) {
-    const out = await runModel(
-      model,
-      {
-        ...calls[i],
-        first_chunk: { data: BigInt64Array.from([i === 0 ? 1n : 0n]), dims: [1] },
-        ...caches,
-      },
-      ep,
-    );
-    caches = {};
-    for (const s of slots) caches[s.input] = out[s.output]!;
-    results.push(out);
+  const session = await ort.InferenceSession.create(model, { executionProviders: [ep], logSeverityLevel: 3 });
+  try {
+    let caches: Record<string, ort.Tensor> = {};
+    for (const s of slots) {
+      const n = s.shape.reduce((a, b) => a * b, 1);
+      caches[s.input] =
+        s.dtype === 'float16'
+          ? new ort.Tensor('float16', new Uint16Array(n), s.shape)
+          : new ort.Tensor('float32', new Float32Array(n), s.shape);
+    }
+    const results = [];
+    for (let i = 0; i < calls.length; i++) {
+      const feeds: Record<string, ort.Tensor> = { ...caches };
+      for (const [name, f] of Object.entries(calls[i]!)) {
+        feeds[name] = new ort.Tensor(f.data instanceof BigInt64Array ? 'int64' : 'float32', f.data, f.dims);
+      }
+      feeds.first_chunk = new ort.Tensor('int64', BigInt64Array.from([i === 0 ? 1n : 0n]), [1]);
+      const out = await session.run(feeds);
+      caches = {};
+      for (const s of slots) caches[s.input] = out[s.output]!;
+      results.push(Object.fromEntries(Object.entries(out).map(([name, t]) => [name, widened(t)])));
+    }
+    return results;
+  } finally {
+    await session.release();
   }
-  return results;
+}
+
+function widened(t: ort.Tensor): { data: Float32Array; dims: readonly number[] } {
+  const data = t.type === 'float16' ? fromFloat16Array(t.data as Uint16Array) : (t.data as Float32Array);
+  return { data, dims: t.dims };
 }
 
 /** A smooth pseudo-random clip in [−1, 1], [C, T, H, W]. */
