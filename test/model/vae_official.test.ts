@@ -1,0 +1,126 @@
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import type { NetworkDefinition } from '../../src/model/network';
+import type { CacheSlot } from '../../src/model/networks/vae/temporal';
+import { buildVaeDecoder } from '../../src/model/networks/vae_decoder';
+import { buildVaeEncoder } from '../../src/model/networks/vae_encoder';
+import type { DType } from '../../src/model/onnx/dtype';
+import { modelBytes } from '../../src/model/onnx/serialize';
+import { type ModelPreset, TINY } from '../../src/model/presets';
+import { checkpointWeights, WeightMismatchError } from '../../src/model/weights/resolve';
+import { f32, OFFICIAL_TINY, readFixture, relativeError } from '../official-fixtures';
+import * as ref from './reference/vae';
+
+/**
+ * The VAE graphs against the release's `WanVAE` (test/fixtures/official-tiny/vae): the tiny `WanVAE_` checkpoint
+ * (dim 4, the real layer list) loaded by name, and the release's encode/decode outputs of a 32×32 clip.
+ */
+const CHECKPOINT = join(OFFICIAL_TINY, 'vae', 'vae_tiny.pth');
+const fixture = readFixture('vae/vae.safetensors');
+
+/** The fixture's `WanVAE_(dim=4, z_dim=16, dim_mult=[1,2,4,4], num_res_blocks=2, temperal_downsample=[F,T,T])`. */
+const FIXTURE_PRESET: ModelPreset = {
+  ...TINY,
+  name: 'checkpoint',
+  resolution: { height: 32, width: 32 },
+  vae: { dim: 4, zDim: 16, dimMult: [1, 2, 4, 4], numResBlocks: 2, temporalDownsample: [false, true, true] },
+};
+
+/** fp16 graphs keep RMS_norm and the latent (de)normalisation in fp32; the rest rounds to 11-bit mantissas. */
+const FP16_BOUND = { encode: 5e-3, decode: 3e-2 };
+
+/** Serialised model of a network with the checkpoint's tensors, matched 1:1 by name and shape. */
+async function withCheckpoint(def: NetworkDefinition): Promise<Uint8Array> {
+  const weights = await checkpointWeights(def, [CHECKPOINT], 0);
+  try {
+    return modelBytes(def.graph, weights.values);
+  } finally {
+    weights.close();
+  }
+}
+
+/** `encode_input` (3, 9, 32, 32) streamed as the release chunks it: 1 frame, then 4, then 4. */
+async function encodeFixture(floatType: DType): Promise<ref.Vol> {
+  const def = buildVaeEncoder(FIXTURE_PRESET, { floatType });
+  const clip = ref.vol(3, 9, 32, 32, f32(fixture, 'encode_input'));
+  const calls = [0, 1, 5].map((start) => ({
+    frames: ref.feedOf(ref.framesOf(clip, start, start === 0 ? 1 : start + 4)),
+  }));
+  const outs = await ref.runStream(await withCheckpoint(def), cacheSlots(def), calls);
+  return outs.map((o) => ref.volOf(o.latent!)).reduce((a, b) => ref.catFrames(a, b));
+}
+
+/** `decode_input` (16, 3, 4, 4) streamed one latent per call. */
+async function decodeFixture(floatType: DType, latents = 3): Promise<ref.Vol> {
+  const def = buildVaeDecoder(FIXTURE_PRESET, { floatType });
+  const input = ref.vol(16, 3, 4, 4, f32(fixture, 'decode_input'));
+  const calls = Array.from({ length: latents }, (_, i) => ({
+    latent: ref.feedOf(ref.framesOf(input, i, i + 1)),
+  }));
+  const outs = await ref.runStream(await withCheckpoint(def), cacheSlots(def), calls);
+  return outs.map((o) => ref.volOf(o.frames!)).reduce((a, b) => ref.catFrames(a, b));
+}
+
+const cacheSlots = (def: NetworkDefinition) => def.metadata!.caches as CacheSlot[];
+
+describe('Wan VAE against the release (official-tiny fixture, vae_tiny.pth)', () => {
+  it('encoding [f0, f0, f1 … f7] chunk by chunk (1, 4, 4 frames) gives WanVAE.encode’s latents (fp32, rel ≤ 1e-4)', async () => {
+    const latents = await encodeFixture('float32');
+    assert.deepEqual([latents.c, latents.t, latents.h, latents.w], [16, 3, 4, 4]);
+    const rel = relativeError(latents.data, f32(fixture, 'latent_full'));
+    console.log(`      vae_encoder fp32 vs release: rel ${rel.toExponential(2)}`);
+    assert.ok(rel <= 1e-4, `rel ${rel}`);
+  });
+
+  it('decoding the 3 latents one per call gives WanVAE.decode’s 9 clamped frames (fp32, rel ≤ 1e-4)', async () => {
+    const frames = await decodeFixture('float32');
+    const official = f32(fixture, 'decoded');
+    assert.deepEqual([frames.c, frames.t, frames.h, frames.w], [3, 9, 32, 32]);
+    const rel = relativeError(frames.data, official);
+    console.log(`      vae_decoder fp32 vs release: rel ${rel.toExponential(2)}`);
+    assert.ok(rel <= 1e-4, `rel ${rel}`);
+    // The fixture exercises the clamp: some official values sit exactly on ±1.
+    const clamped = official.filter((v) => Math.abs(v) === 1).length;
+    assert.ok(clamped > 0, 'the official frames reach the clamp');
+    assert.equal(frames.data.filter((v, i) => Math.abs(official[i]!) === 1 && v !== official[i]).length, 0);
+  });
+
+  it('the first latent decoded alone (one call, first_chunk = 1) is the release’s first frame: decoding is causal', async () => {
+    const first = await decodeFixture('float32', 1);
+    const official = ref.framesOf(ref.vol(3, 9, 32, 32, f32(fixture, 'decoded')), 0, 1);
+    assert.equal(first.t, 1);
+    assert.ok(relativeError(first.data, official.data) <= 1e-4);
+  });
+
+  it(`fp16 graphs (fp16 weights, activations and caches) stay within rel ${FP16_BOUND.encode} (encode) and ${FP16_BOUND.decode} (decode) of the release`, async () => {
+    const enc = relativeError((await encodeFixture('float16')).data, f32(fixture, 'latent_full'));
+    const dec = relativeError((await decodeFixture('float16')).data, f32(fixture, 'decoded'));
+    console.log(
+      `      fp16 vs release: encode rel ${enc.toExponential(2)}, decode rel ${dec.toExponential(2)}`,
+    );
+    assert.ok(enc <= FP16_BOUND.encode, `encode rel ${enc}`);
+    assert.ok(dec <= FP16_BOUND.decode, `decode rel ${dec}`);
+  });
+
+  it('refuses the checkpoint for a VAE of another width (dim 8), listing the mis-shaped tensors', async () => {
+    const wider = { ...FIXTURE_PRESET, vae: { ...FIXTURE_PRESET.vae, dim: 8 } };
+    const cases = [
+      [
+        buildVaeEncoder(wider, { floatType: 'float32' }),
+        'encoder.conv1.weight expected [8, 3, 3, 3, 3] got [4, 3, 3, 3, 3]',
+      ],
+      [
+        buildVaeDecoder(wider, { floatType: 'float32' }),
+        'decoder.head.2.weight expected [3, 8, 3, 3, 3] got [3, 4, 3, 3, 3]',
+      ],
+    ] as const;
+    for (const [def, line] of cases) {
+      await assert.rejects(checkpointWeights(def, [CHECKPOINT], 0), (e: Error) => {
+        assert.ok(e instanceof WeightMismatchError, String(e));
+        assert.deepEqual(e.missing, []);
+        assert.ok(e.message.includes(line), e.message);
+        return true;
+      });
+    }
+  });
+});
