@@ -1,5 +1,15 @@
-import { closeSync, openSync, readSync, writeSync, fstatSync } from 'node:fs';
-import { float16BitsToFloat32 } from '../onnx/dtype';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import {
+  CheckpointError,
+  checkRange,
+  elementCount,
+  readAsFloat32,
+  readExactly,
+  type StoredDType,
+  writeAll,
+  type TensorInfo,
+} from './checkpoint-io';
+import type { TensorSource } from './tensor-source';
 
 /** One tensor entry of a .safetensors header. */
 export interface SafetensorsEntry {
@@ -11,11 +21,36 @@ export interface SafetensorsEntry {
   end: number;
 }
 
-const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4 };
+const BYTES: Record<string, number> = {
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  F64: 8,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+};
+const STORED: Record<string, StoredDType> = {
+  F32: 'float32',
+  F16: 'float16',
+  BF16: 'bfloat16',
+  F64: 'float64',
+  I64: 'int64',
+  I32: 'int32',
+  I16: 'int16',
+  I8: 'int8',
+  U8: 'uint8',
+  BOOL: 'bool',
+};
+/** The format's own bound on the JSON header. */
+const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
-export class SafetensorsError extends Error {
+export class SafetensorsError extends CheckpointError {
   constructor(file: string, message: string) {
-    super(`${file}: ${message}`);
+    super(file, message);
     this.name = 'SafetensorsError';
   }
 }
@@ -24,7 +59,7 @@ export class SafetensorsError extends Error {
  * Reads tensors from a .safetensors file on demand (the header is parsed once; data is read per tensor), so
  * multi-gigabyte checkpoints are never held in memory whole. Floats of any stored precision come back as fp32.
  */
-export class SafetensorsFile {
+export class SafetensorsFile implements TensorSource {
   readonly entries: ReadonlyMap<string, SafetensorsEntry>;
   readonly metadata: Readonly<Record<string, string>>;
   readonly #fd: number;
@@ -51,11 +86,11 @@ export class SafetensorsFile {
       if (size < 8 || readSync(fd, head, 0, 8, 0) !== 8)
         throw new SafetensorsError(path, 'file shorter than its 8-byte header length');
       const headerLen = Number(head.readBigUInt64LE(0));
-      if (headerLen <= 0 || 8 + headerLen > size) {
+      if (headerLen <= 0 || 8 + headerLen > size || headerLen > MAX_HEADER_BYTES) {
         throw new SafetensorsError(path, `header length ${headerLen} does not fit a file of ${size} bytes`);
       }
       const headerBuf = Buffer.alloc(headerLen);
-      readSync(fd, headerBuf, 0, headerLen, 8);
+      readExactly(fd, headerBuf, 8, path, 'safetensors header');
       let header: Record<string, unknown>;
       try {
         header = JSON.parse(headerBuf.toString('utf8')) as Record<string, unknown>;
@@ -79,10 +114,21 @@ export class SafetensorsFile {
         const count = e.shape.reduce((a, b) => a * b, 1);
         if (per === undefined)
           throw new SafetensorsError(path, `tensor ${name}: unsupported dtype ${e.dtype}`);
-        if (end - begin !== count * per || end > dataLen || begin < 0) {
+        if (
+          !Number.isSafeInteger(begin) ||
+          !Number.isSafeInteger(end) ||
+          end - begin !== count * per ||
+          begin < 0
+        ) {
           throw new SafetensorsError(
             path,
-            `tensor ${name}: byte range [${begin}, ${end}) does not match ${e.dtype}[${e.shape.join(', ')}] in ${dataLen} data bytes`,
+            `tensor ${name}: byte range [${begin}, ${end}) does not match ${e.dtype}[${e.shape.join(', ')}]`,
+          );
+        }
+        if (end > dataLen) {
+          throw new SafetensorsError(
+            path,
+            `tensor ${name}: data [${begin}, ${end}) lies beyond the file's ${dataLen} data bytes (truncated)`,
           );
         }
         entries.set(name, { name, dtype: e.dtype, shape: e.shape, begin, end });
@@ -94,36 +140,37 @@ export class SafetensorsFile {
     }
   }
 
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  info(name: string): TensorInfo | undefined {
+    const e = this.entries.get(name);
+    return e && { dtype: STORED[e.dtype]!, shape: [...e.shape] };
+  }
+
+  /** The tensor as fp32 (any stored float precision), read in pieces of at most MAX_IO_BYTES. */
+  readFloat32(name: string): Float32Array {
+    const e = this.#get(name);
+    return this.readFloat32Range(name, 0, elementCount(e.shape));
+  }
+
+  readFloat32Range(name: string, start: number, count: number): Float32Array {
+    const e = this.#get(name);
+    checkRange(this.path, name, elementCount(e.shape), start, count);
+    const at = this.#dataStart + e.begin + start * BYTES[e.dtype]!;
+    return readAsFloat32(this.#fd, STORED[e.dtype]!, at, count, this.path, `tensor ${name}`);
+  }
+
+  /** Same as readFloat32 (the name existing callers use). */
   read(name: string): Float32Array {
+    return this.readFloat32(name);
+  }
+
+  #get(name: string): SafetensorsEntry {
     const e = this.entries.get(name);
     if (!e) throw new SafetensorsError(this.path, `no tensor named ${name}`);
-    const bytes = Buffer.alloc(e.end - e.begin);
-    readSync(this.#fd, bytes, 0, bytes.length, this.#dataStart + e.begin);
-    const n = e.shape.reduce((a, b) => a * b, 1);
-    const out = new Float32Array(n);
-    switch (e.dtype) {
-      case 'F32':
-        for (let i = 0; i < n; i++) out[i] = bytes.readFloatLE(i * 4);
-        break;
-      case 'F16':
-        for (let i = 0; i < n; i++) out[i] = float16BitsToFloat32(bytes.readUInt16LE(i * 2));
-        break;
-      case 'BF16': {
-        const u = new Uint32Array(1);
-        const f = new Float32Array(u.buffer);
-        for (let i = 0; i < n; i++) {
-          u[0] = bytes.readUInt16LE(i * 2) << 16;
-          out[i] = f[0]!;
-        }
-        break;
-      }
-      case 'F64':
-        for (let i = 0; i < n; i++) out[i] = bytes.readDoubleLE(i * 8);
-        break;
-      default:
-        throw new SafetensorsError(this.path, `tensor ${name}: ${e.dtype} is not a float type`);
-    }
-    return out;
+    return e;
   }
 
   close(): void {
@@ -158,7 +205,7 @@ export function writeSafetensors(
     writeSync(fd, Buffer.from(json, 'utf8'));
     for (const name of names) {
       const d = tensors[name]!.data;
-      writeSync(fd, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+      writeAll(fd, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
     }
   } finally {
     closeSync(fd);
