@@ -118,10 +118,7 @@ describe('Wan VAE streaming decoder', () => {
     const up = caches.filter((c) => c.kind === 'time_upsample');
     assert.deepEqual(
       up.map((c) => c.input),
-      [
-        'cache_in.decoder.upsamples.3.time_conv',
-        'cache_in.decoder.upsamples.7.time_conv',
-      ],
+      ['cache_in.decoder.upsamples.3.time_conv', 'cache_in.decoder.upsamples.7.time_conv'],
     );
     const bytes = modelBytes(def.graph, ref.testWeights(def.graph, 1).values);
     const [first] = await ref.runStream(bytes, caches, [{ latent: ref.feedOf(testLatents(SMALL, 1, 3)) }]);
