@@ -218,7 +218,7 @@ describe('Wan VAE streaming encoder', () => {
     );
   });
 
-  it('official preset: encoder and decoder parameters are exactly the 194 tensors of Wan2.1_VAE.pth with their shapes, each inside its network's checkpoint_prefixes', () => {
+  it('official preset: encoder and decoder parameters are exactly the 194 tensors of Wan2.1_VAE.pth with their shapes, each inside its network’s checkpoint_prefixes', () => {
     const keys = officialVaeKeys();
     assert.equal(keys.size, 194);
     const params = new Map<string, number[]>();
