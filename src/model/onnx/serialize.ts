@@ -26,6 +26,20 @@ const EXTERNAL_ALIGNMENT = 4096;
 /** Produces the fp32 values of a parameter in its checkpoint layout (seeded or loaded). */
 export type ParameterValues = (p: Parameter) => Float32Array;
 
+/**
+ * A parameter's values in checkpoint layout given as consecutive row-major pieces, for tensors too large to
+ * hold or convert in one array (umT5's 256384 × 4096 token embedding is 4.2 GB in fp32).
+ */
+export interface ParameterPieces {
+  readonly pieces: Iterable<Float32Array>;
+}
+
+/** Like ParameterValues, but a tensor may also come in pieces; the writers accept either. */
+export type ParameterSource = (p: Parameter) => Float32Array | ParameterPieces;
+
+/** Largest single writeSync: Node refuses one over 2 GiB, and smaller pieces bound the fp16 conversion buffers. */
+const MAX_WRITE_BYTES = 256 * 1024 * 1024;
+
 export interface WriteOptions {
   /** Initializers go to `<model>.data` beside the model when true; ONNX's protobuf limit is 2 GB. */
   externalData: boolean;
@@ -48,70 +62,53 @@ export interface WrittenModel {
 export function writeModel(
   g: GraphBuilder,
   path: string,
-  values: ParameterValues,
+  values: ParameterSource,
   options: WriteOptions,
 ): WrittenModel {
   const tmpPath = `${path}.partial`;
   const dataName = `${basename(path)}.data`;
   const dataPath = `${path}.data`;
   const initializers: TensorProto[] = [];
-  let dataFd: number | undefined;
-  let dataOffset = 0;
-  const dataHash = createHash('sha256');
+  const data = options.externalData ? new ExternalData(`${dataPath}.partial`) : undefined;
   let bytes = 0;
   try {
-    if (options.externalData) dataFd = openSync(`${dataPath}.partial`, 'w');
-    const emit = (tensor: Tensor, raw: Uint8Array): void => {
-      bytes += raw.byteLength;
-      if (dataFd === undefined) {
+    const emit = (tensor: Tensor, pieces: Iterable<Uint8Array>): void => {
+      if (!data) {
+        const raw = concatBytes(pieces);
+        bytes += raw.byteLength;
         initializers.push(tensorProto(tensor, raw));
         return;
       }
-      const pad = (EXTERNAL_ALIGNMENT - (dataOffset % EXTERNAL_ALIGNMENT)) % EXTERNAL_ALIGNMENT;
-      if (pad) {
-        const zeros = new Uint8Array(pad);
-        writeSync(dataFd, zeros);
-        dataHash.update(zeros);
-        dataOffset += pad;
-      }
-      writeSync(dataFd, raw);
-      dataHash.update(raw);
+      const { offset, length } = data.append(pieces);
+      bytes += length;
       const proto = tensorProto(tensor, undefined);
       proto.dataLocation = TensorProto_DataLocation.EXTERNAL;
       proto.externalData = [
         { key: 'location', value: dataName },
-        { key: 'offset', value: String(dataOffset) },
-        { key: 'length', value: String(raw.byteLength) },
+        { key: 'offset', value: String(offset) },
+        { key: 'length', value: String(length) },
       ].map((e) => create(StringStringEntryProtoSchema, e));
       initializers.push(proto);
-      dataOffset += raw.byteLength;
     };
-    for (const p of g.parameters) {
-      const data = values(p);
-      const expected = p.shape.reduce((a, b) => a * b, 1);
-      if (data.length !== expected) {
-        throw new Error(`${g.name}: values for ${p.name} have ${data.length} elements, expected ${expected}`);
-      }
-      emit(p.tensor, parameterBytes(p, data));
-    }
+    for (const p of g.parameters) emit(p.tensor, parameterPieces(g.name, p, values(p)));
     for (const c of g.constants) {
       // Small constants stay inline even with external data: ORT folds them, and the graph stays readable.
       const raw = encode(c.data, c.tensor.dtype);
-      if (dataFd !== undefined && raw.byteLength > 64 * 1024) emit(c.tensor, raw);
+      if (data && raw.byteLength > 64 * 1024) emit(c.tensor, [raw]);
       else {
         initializers.push(tensorProto(c.tensor, raw));
         bytes += raw.byteLength;
       }
     }
   } finally {
-    if (dataFd !== undefined) closeSync(dataFd);
+    data?.close();
   }
 
   const model = modelProto(g, initializers, options);
   const bin = toBinary(ModelProtoSchema, model);
   const fd = openSync(tmpPath, 'w');
   try {
-    writeSync(fd, bin);
+    writePieces(fd, bin);
   } finally {
     closeSync(fd);
   }
@@ -124,14 +121,49 @@ export function writeModel(
   };
   if (options.externalData) {
     result.dataPath = dataPath;
-    result.dataSha256 = dataHash.digest('hex');
+    result.dataSha256 = data!.sha256();
   }
   return result;
 }
 
+/** The external data file: each tensor starts at a multiple of EXTERNAL_ALIGNMENT; hashed as written. */
+class ExternalData {
+  readonly #fd: number;
+  readonly #hash = createHash('sha256');
+  #offset = 0;
+
+  constructor(path: string) {
+    this.#fd = openSync(path, 'w');
+  }
+
+  append(pieces: Iterable<Uint8Array>): { offset: number; length: number } {
+    const pad = (EXTERNAL_ALIGNMENT - (this.#offset % EXTERNAL_ALIGNMENT)) % EXTERNAL_ALIGNMENT;
+    if (pad) this.#write(new Uint8Array(pad));
+    const offset = this.#offset;
+    for (const raw of pieces) this.#write(raw);
+    return { offset, length: this.#offset - offset };
+  }
+
+  #write(bytes: Uint8Array): void {
+    writePieces(this.#fd, bytes);
+    this.#hash.update(bytes);
+    this.#offset += bytes.byteLength;
+  }
+
+  sha256(): string {
+    return this.#hash.digest('hex');
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+  }
+}
+
 /** Serialises a small graph to bytes in memory (tests and tiny networks). */
-export function modelBytes(g: GraphBuilder, values: ParameterValues): Uint8Array {
-  const initializers = g.parameters.map((p) => tensorProto(p.tensor, parameterBytes(p, values(p))));
+export function modelBytes(g: GraphBuilder, values: ParameterSource): Uint8Array {
+  const initializers = g.parameters.map((p) =>
+    tensorProto(p.tensor, concatBytes(parameterPieces(g.name, p, values(p)))),
+  );
   for (const c of g.constants) initializers.push(tensorProto(c.tensor, encode(c.data, c.tensor.dtype)));
   return toBinary(ModelProtoSchema, modelProto(g, initializers, {}));
 }
@@ -160,12 +192,74 @@ function modelProto(
   });
 }
 
-/** A parameter's values in its ONNX layout and element type. */
-function parameterBytes(p: Parameter, data: Float32Array): Uint8Array {
-  return encode(
-    p.layout === 'transpose2d' ? transpose2d(data, p.shape[0]!, p.shape[1]!) : data,
-    p.tensor.dtype,
-  );
+/**
+ * A parameter's bytes in its ONNX layout and element type, as pieces of at most MAX_WRITE_BYTES (fp16 is
+ * converted piece by piece). A transposed parameter is gathered whole first: only 2-D Linear weights are.
+ */
+export function* parameterPieces(
+  graph: string,
+  p: Parameter,
+  data: Float32Array | ParameterPieces,
+): Generator<Uint8Array> {
+  const expected = p.shape.reduce((a, b) => a * b, 1);
+  const pieces = data instanceof Float32Array ? [data] : data.pieces;
+  if (p.layout === 'transpose2d') {
+    const whole = data instanceof Float32Array ? data : concatFloats([...pieces]);
+    checkCount(graph, p, whole.length, expected);
+    yield* splitEncoded(transpose2d(whole, p.shape[0]!, p.shape[1]!), p.tensor.dtype);
+    return;
+  }
+  let count = 0;
+  for (const piece of pieces) {
+    count += piece.length;
+    if (count > expected) checkCount(graph, p, count, expected);
+    yield* splitEncoded(piece, p.tensor.dtype);
+  }
+  checkCount(graph, p, count, expected);
+}
+
+function checkCount(graph: string, p: Parameter, got: number, expected: number): void {
+  if (got !== expected)
+    throw new Error(`${graph}: values for ${p.name} have ${got} elements, expected ${expected}`);
+}
+
+function* splitEncoded(data: Float32Array, dtype: DType): Generator<Uint8Array> {
+  const step = MAX_WRITE_BYTES / 4;
+  if (data.length <= step) {
+    yield encode(data, dtype);
+    return;
+  }
+  for (let i = 0; i < data.length; i += step) yield encode(data.subarray(i, i + step), dtype);
+}
+
+function concatFloats(pieces: Float32Array[]): Float32Array {
+  if (pieces.length === 1) return pieces[0]!;
+  const out = new Float32Array(pieces.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function concatBytes(pieces: Iterable<Uint8Array>): Uint8Array {
+  const all = [...pieces];
+  if (all.length === 1) return all[0]!;
+  const out = new Uint8Array(all.reduce((a, p) => a + p.byteLength, 0));
+  let at = 0;
+  for (const p of all) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/** writeSync in pieces of at most MAX_WRITE_BYTES (one call may not exceed 2 GiB). */
+function writePieces(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.byteLength;) {
+    done += writeSync(fd, bytes, done, Math.min(MAX_WRITE_BYTES, bytes.byteLength - done));
+  }
 }
 
 export function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {

@@ -46,10 +46,11 @@ export function readExactly(
   position: number,
   file: string,
   what: string,
+  pieceBytes = MAX_IO_BYTES,
 ): void {
   let done = 0;
   while (done < target.byteLength) {
-    const len = Math.min(MAX_IO_BYTES, target.byteLength - done);
+    const len = Math.min(pieceBytes, target.byteLength - done);
     const got = readSync(fd, target, done, len, position + done);
     if (got <= 0) {
       throw new CheckpointError(file, `${what}: file ends at byte ${position + done}, before its data does`);
@@ -70,17 +71,19 @@ export function readAsFloat32(
   count: number,
   file: string,
   what: string,
+  pieceBytes = MAX_IO_BYTES,
 ): Float32Array {
   const out = new Float32Array(count);
   const per = STORED_BYTES[dtype];
   if (dtype === 'float32' && littleEndianHost) {
-    readExactly(fd, new Uint8Array(out.buffer), position, file, what);
+    readExactly(fd, new Uint8Array(out.buffer), position, file, what, pieceBytes);
     return out;
   }
   if (dtype !== 'float16' && dtype !== 'bfloat16' && dtype !== 'float64' && dtype !== 'float32') {
     throw new CheckpointError(file, `${what}: stored as ${dtype}, not a float type`);
   }
-  const perPiece = Math.max(1, Math.floor(MAX_IO_BYTES / per / 4));
+  // Source pieces of a quarter of the limit: with the fp32 result they stay well inside it.
+  const perPiece = Math.max(1, Math.floor(pieceBytes / per / 4));
   const out32 = new Uint32Array(out.buffer);
   for (let first = 0; first < count; first += perPiece) {
     const n = Math.min(perPiece, count - first);

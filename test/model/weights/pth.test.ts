@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointError, openTensorFile, type TensorSource } from '../../../src/model/weights/tensor-source';
+import { readAsFloat32 } from '../../../src/model/weights/checkpoint-io';
 import { PthFile } from '../../../src/model/weights/pth';
 import { pthBytes, stateDictPickle } from './pth-writer';
 
@@ -136,6 +137,28 @@ describe('PyTorch zip checkpoints written by the test', () => {
         ]);
         assert.deepEqual(s.info('f64'), { dtype: 'float64', shape: [4, 2] });
       });
+    }
+  });
+
+  it('reads in pieces (here 6 bytes at a time) exactly what one read gives, and names a short file', () => {
+    const path = write('raw.bin', bf16Bytes(values));
+    const fd = openSync(path, 'r');
+    try {
+      for (const dtype of ['bfloat16', 'float16', 'float32', 'float64'] as const) {
+        const per = { bfloat16: 2, float16: 2, float32: 4, float64: 8 }[dtype];
+        const n = 16 / per;
+        assert.deepEqual(
+          readAsFloat32(fd, dtype, 0, n, path, 'x', 6),
+          readAsFloat32(fd, dtype, 0, n, path, 'x'),
+        );
+      }
+      assert.deepEqual(readAsFloat32(fd, 'bfloat16', 0, 8, path, 'x', 6), values);
+      assert.throws(
+        () => readAsFloat32(fd, 'float32', 8, 3, path, 'tensor t', 6),
+        /raw\.bin: tensor t: file ends at byte 16/,
+      );
+    } finally {
+      closeSync(fd);
     }
   });
 
