@@ -7,7 +7,11 @@ import { buildVaeEncoder, buildVaeEncoderGraph } from '../../src/model/networks/
 import type { DType } from '../../src/model/onnx/dtype';
 import { modelBytes } from '../../src/model/onnx/serialize';
 import { type ModelPreset, TINY } from '../../src/model/presets';
-import { WeightMismatchError } from '../../src/model/weights/resolve';
+import {
+  checkpointWeightsFromSources,
+  unclaimedTensors,
+  WeightMismatchError,
+} from '../../src/model/weights/resolve';
 import { openTensorFile } from '../../src/model/weights/tensor-source';
 import { f32, OFFICIAL_TINY, readFixture, relativeError } from '../official-fixtures';
 import { runModel } from './ort';
@@ -31,38 +35,14 @@ const FIXTURE_PRESET: ModelPreset = {
 /** fp16 graphs keep RMS_norm and the latent (de)normalisation in fp32; the rest rounds to 11-bit mantissas. */
 const FP16_BOUND = { encode: 5e-3, decode: 3e-2 };
 
-/**
- * The network's share of the VAE checkpoint (tensors under its `checkpoint_prefixes`) matched 1:1 by name and shape,
- * read with the project's .pth reader. Refuses with WeightMismatchError listing every difference.
- * (checkpointWeights in src/model/weights/resolve.ts reads .safetensors only and refuses the other network's half
- * of a shared checkpoint as unexpected, so the loading rule is spelt out here.)
- */
-function vaeCheckpointValues(def: NetworkDefinition, path: string): Map<string, Float32Array> {
-  const source = openTensorFile(path);
+/** Serialised model of a network with the fixture checkpoint's tensors, matched 1:1 by name and shape. */
+function withCheckpoint(def: NetworkDefinition): Uint8Array {
+  const source = openTensorFile(CHECKPOINT);
   try {
-    const prefixes = def.metadata!.checkpoint_prefixes as string[];
-    const mine = source.names().filter((n) => prefixes.some((p) => n.startsWith(p)));
-    const params = new Map(def.graph.parameters.map((p) => [p.name, p]));
-    const missing = [...params.keys()].filter((n) => !source.info(n));
-    const unexpected = mine.filter((n) => !params.has(n));
-    const misshaped = mine.flatMap((name) => {
-      const expected = params.get(name)?.shape;
-      const actual = source.info(name)!.shape;
-      return expected && expected.join() !== actual.join() ? [{ name, expected: [...expected], actual }] : [];
-    });
-    if (missing.length || unexpected.length || misshaped.length) {
-      throw new WeightMismatchError(def.key, missing, unexpected, misshaped);
-    }
-    return new Map(mine.map((n) => [n, source.readFloat32(n)]));
+    return modelBytes(def.graph, checkpointWeightsFromSources(def, [{ source, prefix: '' }], 0).values);
   } finally {
     source.close();
   }
-}
-
-/** Serialised model of a network with the fixture checkpoint's tensors. */
-function withCheckpoint(def: NetworkDefinition): Uint8Array {
-  const values = vaeCheckpointValues(def, CHECKPOINT);
-  return modelBytes(def.graph, (p) => values.get(p.name)!);
 }
 
 /** `encode_input` (3, 9, 32, 32) streamed as the release chunks it: 1 frame, then 4, then 4. */
@@ -149,7 +129,20 @@ describe('Wan VAE against the release (official-tiny fixture, vae_tiny.pth)', ()
     assert.ok(dec <= FP16_BOUND.decode, `decode rel ${dec}`);
   });
 
-  it('refuses the checkpoint for a VAE of another width (dim 8), listing the mis-shaped tensors', async () => {
+  it('the encoder and decoder together take every tensor of the checkpoint, and neither takes one twice', () => {
+    const source = openTensorFile(CHECKPOINT);
+    try {
+      const defs = [buildVaeEncoder, buildVaeDecoder].map((b) => b(FIXTURE_PRESET, { floatType: 'float32' }));
+      assert.deepEqual(unclaimedTensors([{ source, prefix: '' }], defs), []);
+      const claimed = defs.flatMap((d) => d.graph.parameters.map((p) => p.name));
+      assert.equal(claimed.length, source.names().length);
+      assert.equal(new Set(claimed).size, claimed.length);
+    } finally {
+      source.close();
+    }
+  });
+
+  it('refuses the checkpoint for a VAE of another width (dim 8), listing the mis-shaped tensors', () => {
     const wider = { ...FIXTURE_PRESET, vae: { ...FIXTURE_PRESET.vae, dim: 8 } };
     const cases = [
       [
@@ -161,18 +154,23 @@ describe('Wan VAE against the release (official-tiny fixture, vae_tiny.pth)', ()
         'decoder.conv1.weight expected [32, 16, 3, 3, 3] got [16, 16, 3, 3, 3]',
       ],
     ] as const;
-    for (const [def, line] of cases) {
-      assert.throws(
-        () => vaeCheckpointValues(def, CHECKPOINT),
-        (e: Error) => {
-          assert.ok(e instanceof WeightMismatchError, String(e));
-          assert.deepEqual([e.missing, e.unexpected], [[], []]);
-          // all but the latent-wide 1³ conv (weight, bias) and the bias of the last conv (32 or 3 channels)
-          assert.equal(e.misshaped.length, def.graph.parameters.length - 3);
-          assert.ok(e.message.includes(line), e.message);
-          return true;
-        },
-      );
+    const source = openTensorFile(CHECKPOINT);
+    try {
+      for (const [def, line] of cases) {
+        assert.throws(
+          () => checkpointWeightsFromSources(def, [{ source, prefix: '' }], 0),
+          (e: Error) => {
+            assert.ok(e instanceof WeightMismatchError, String(e));
+            assert.deepEqual(e.missing, []);
+            // all but the latent-wide 1³ conv (weight, bias) and the bias of the last conv (32 or 3 channels)
+            assert.equal(e.misshaped.length, def.graph.parameters.length - 3);
+            assert.ok(e.message.includes(line), e.message);
+            return true;
+          },
+        );
+      }
+    } finally {
+      source.close();
     }
   });
 });

@@ -72,8 +72,6 @@ export const buildVaeDecoder: NetworkBuilder = (preset, { floatType }): NetworkD
       inputs: { latent: '[1, 16, 1, h, w] float32, normalised' },
       outputs: { frames: '[1, 3, F, 8h, 8w] float32 in [-1, 1]' },
       frames_per_call: { first: 1, steady: temporalStride(preset) },
-      // Wan2.1_VAE.pth holds encoder and decoder: this network's tensors are those with these prefixes.
-      checkpoint_prefixes: ['decoder.', 'conv2.'],
       preview: 'decode one sparse chunk alone: first_chunk = 1, zero caches, ignore cache outputs',
     }),
   };

@@ -91,8 +91,6 @@ export const buildVaeEncoder: NetworkBuilder = (preset, { floatType }): NetworkD
       inputs: { frames: '[1, 3, T, H, W] float32 in [-1, 1]' },
       outputs: { latent: '[1, 16, 1, H/8, W/8] float32, normalised (μ − mean)·(1/std)' },
       frames_per_call: { first: 1, steady: temporalStride(preset) },
-      // Wan2.1_VAE.pth holds encoder and decoder: this network's tensors are those with these prefixes.
-      checkpoint_prefixes: ['encoder.', 'conv1.'],
     }),
   };
 };
