@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NetworkDefinition } from '../../src/model/network';
 import type { CacheSlot } from '../../src/model/networks/vae/temporal';
@@ -24,12 +25,30 @@ import * as ref from './reference/vae';
 const CHECKPOINT = join(OFFICIAL_TINY, 'vae', 'vae_tiny.pth');
 const fixture = readFixture('vae/vae.safetensors');
 
-/** The fixture's `WanVAE_(dim=4, z_dim=16, dim_mult=[1,2,4,4], num_res_blocks=2, temperal_downsample=[F,T,T])`. */
+/** `WanVAE_(**meta.vae.config)` of the fixture, as a preset at the fixture's 32×32 frames. */
+const meta = JSON.parse(readFileSync(join(OFFICIAL_TINY, 'meta.json'), 'utf8')) as {
+  vae: {
+    config: {
+      dim: number;
+      z_dim: number;
+      dim_mult: number[];
+      num_res_blocks: number;
+      attn_scales: number[];
+      temperal_downsample: boolean[];
+    };
+  };
+};
 const FIXTURE_PRESET: ModelPreset = {
   ...TINY,
   name: 'checkpoint',
   resolution: { height: 32, width: 32 },
-  vae: { dim: 4, zDim: 16, dimMult: [1, 2, 4, 4], numResBlocks: 2, temporalDownsample: [false, true, true] },
+  vae: {
+    dim: meta.vae.config.dim,
+    zDim: meta.vae.config.z_dim,
+    dimMult: meta.vae.config.dim_mult,
+    numResBlocks: meta.vae.config.num_res_blocks,
+    temporalDownsample: meta.vae.config.temperal_downsample,
+  },
 };
 
 /** fp16 graphs keep RMS_norm and the latent (de)normalisation in fp32; the rest rounds to 11-bit mantissas. */
@@ -70,6 +89,12 @@ async function decodeFixture(floatType: DType, latents = 3): Promise<ref.Vol> {
 const cacheSlots = (def: NetworkDefinition) => def.metadata!.caches as CacheSlot[];
 
 describe('Wan VAE against the release (official-tiny fixture, vae_tiny.pth)', () => {
+  it('the tiny preset is the fixture’s VAE (no attention scales, as in the release)', () => {
+    assert.deepEqual(TINY.vae, FIXTURE_PRESET.vae);
+    assert.deepEqual(TINY.resolution, FIXTURE_PRESET.resolution);
+    assert.deepEqual(meta.vae.config.attn_scales, []);
+  });
+
   it('encoding [f0, f0, f1 … f7] chunk by chunk (1, 4, 4 frames) gives WanVAE.encode’s latents (fp32, rel ≤ 1e-4)', async () => {
     const latents = await encodeFixture('float32');
     assert.deepEqual([latents.c, latents.t, latents.h, latents.w], [16, 3, 4, 4]);
