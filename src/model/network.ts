@@ -10,8 +10,7 @@ export type NetworkKey =
   | 'action_step'
   | 'text_encoder'
   | 'vae_encoder'
-  | 'vae_decoder'
-  | 'preview_decoder';
+  | 'vae_decoder';
 
 export interface NetworkBuildOptions {
   /** Activations and weights: fp32, or fp16 for GPUs. */

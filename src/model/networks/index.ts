@@ -3,7 +3,6 @@ import { buildActionContext } from './action_context';
 import { buildActionStep } from './action_step';
 import { buildDitStep } from './dit_step';
 import { buildHistoryCompressor } from './history_compressor';
-import { buildPreviewDecoder } from './preview_decoder';
 import { buildTextEncoder } from './text_encoder';
 import { buildVaeDecoder } from './vae_decoder';
 import { buildVaeEncoder } from './vae_encoder';
@@ -16,10 +15,9 @@ export const NETWORK_BUILDERS: Readonly<Record<NetworkKey, NetworkBuilder>> = {
   action_context: buildActionContext,
   action_step: buildActionStep,
   vae_decoder: buildVaeDecoder,
-  preview_decoder: buildPreviewDecoder,
 };
 
-/** Data-flow order: camera → history → text → DiT → action head, then the preview decoders. */
+/** Data-flow order: camera → history → text → DiT → action head, then the VAE decoder (previews). */
 export const NETWORK_ORDER: readonly NetworkKey[] = [
   'vae_encoder',
   'history_compressor',
@@ -28,5 +26,4 @@ export const NETWORK_ORDER: readonly NetworkKey[] = [
   'action_context',
   'action_step',
   'vae_decoder',
-  'preview_decoder',
 ];

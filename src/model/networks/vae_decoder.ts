@@ -1,24 +1,25 @@
 import type { NetworkBuilder, NetworkDefinition } from '../network';
-import { type Dim, GraphBuilder } from '../onnx/graph';
-import { add, cast, mul, silu, squeeze, transpose, unsqueeze } from '../onnx/ops';
-import { type ModelPreset, WAN_LATENT_MEAN, WAN_LATENT_STD } from '../presets';
-import { midBlock, residualBlock, upsample } from './vae/blocks';
+import { GraphBuilder } from '../onnx/graph';
+import { add, cast, div, squeeze, transpose, unsqueeze } from '../onnx/ops';
+import type { ModelPreset } from '../presets';
 import {
   checkClipFrames,
   checkVaePreset,
-  decoderDims,
+  latentScale,
   streamingMetadata,
   temporalStride,
   type VaeGraphOptions,
 } from './vae/common';
-import { causalConv3d, pointwiseConv3d, rmsNormChannels } from './vae/layers';
+import { pointwiseConv3d } from './vae/layers';
+import { decoder3d } from './vae/stacks';
 import { clipTemporal, streamTemporal, type Temporal } from './vae/temporal';
 
 /**
- * Wan2.1 VAE decoder, streaming (SYSTEM.md §2.5). One call decodes one normalised chunk latent: the first call
- * (`first_chunk` = 1, caches zero) gives 1 frame, each later call 4 frames, carrying the causal caches between
- * calls like Wan's chunk loop. Single-chunk preview of a non-contiguous (sparse) chunk = one call with
- * `first_chunk` = 1 and zero caches, ignoring the cache outputs: the latent is decoded as if it started a video.
+ * The release's `WanVAE.decode` (OFFICIAL.md §7), streaming. One call decodes one normalised chunk latent: the
+ * first call (`first_chunk` = 1, caches zero) gives 1 frame, each later call 4 frames, carrying the causal caches
+ * between calls like the release's chunk loop; frames are clamped to [−1, 1]. Single-chunk preview of a
+ * non-contiguous (sparse) chunk = one call with `first_chunk` = 1 and zero caches, ignoring the cache outputs: the
+ * latent is decoded as if it started a video.
  *
  * Inputs: `latent` float32 [1, 16, 1, h, w] (normalised, as the DiT produces it), `first_chunk` int64 [1], one
  * `cache_in.<layer>` per causal layer. Outputs: `frames` float32 [1, 3, F, 8h, 8w] in [−1, 1] (F = 1 or 4) and
@@ -34,8 +35,6 @@ export function buildVaeDecoderGraph(
   const stride = temporalStride(preset);
   if (options.clipFrames !== undefined) checkClipFrames(name, options.clipFrames, stride, 'latents');
   const z = preset.vae.zDim;
-  const dims = decoderDims(preset);
-  const upsampleInTime = [...preset.vae.temporalDownsample].reverse();
   const nominalDims: Record<string, number> = {};
   for (let k = 2; k <= stride; k *= 2) nominalDims[`frames_x${k}`] = k;
   const g = new GraphBuilder(name, { floatType: options.floatType, nominalDims });
@@ -43,55 +42,21 @@ export function buildVaeDecoderGraph(
   const latents = options.clipFrames ?? 1;
   const input = g.input('latent', 'float32', [1, z, latents, grid.height, grid.width]);
 
-  // Undo the normalisation: z·std + mean, then post_quant_conv.
-  const mean = g.constant(Float32Array.from(WAN_LATENT_MEAN), [1, z, 1, 1], 'float32', 'latent_mean');
-  const std = g.constant(Float32Array.from(WAN_LATENT_STD), [1, z, 1, 1], 'float32', 'latent_std');
-  const raw = add(g, mul(g, transpose(g, squeeze(g, input, [0]), [1, 0, 2, 3]), std), mean); // [L, 16, h, w]
-  let x = pointwiseConv3d(g, cast(g, raw, g.floatType), 'post_quant_conv', z, z);
-
-  x = g.scope('decoder', () => {
-    let y = causalConv3d(g, t, x, 'conv_in', z, dims[0]!);
-    y = midBlock(g, t, y, dims[0]!);
-    let frameDim: Dim = latents;
-    let doublings = 0;
-    g.scope('up_blocks', () => {
-      for (let i = 0; i + 1 < dims.length; i++) {
-        g.scope(i, () => {
-          let inDim = i > 0 ? dims[i]! / 2 : dims[i]!;
-          const outDim = dims[i + 1]!;
-          g.scope('resnets', () => {
-            for (let r = 0; r <= preset.vae.resBlocks; r++) {
-              y = g.scope(r, () => residualBlock(g, t, y, inDim, outDim));
-              inDim = outDim;
-            }
-          });
-          if (i + 2 < dims.length) {
-            const temporal = upsampleInTime[i]!;
-            if (temporal) {
-              doublings++;
-              frameDim =
-                t.mode === 'stream' ? `frames_x${2 ** doublings}` : 1 + ((frameDim as number) - 1) * 2;
-            }
-            y = g.scope('upsamplers', () => g.scope(0, () => upsample(g, t, y, outDim, temporal, frameDim)));
-          }
-        });
-      }
-    });
-    const last = dims[dims.length - 1]!;
-    y = silu(g, rmsNormChannels(g, y, 'norm_out', last));
-    return causalConv3d(g, t, y, 'conv_out', last, 3);
-  });
+  // Undo the normalisation as the release does, z / (1/std) + mean, then the 1³ `conv2`.
+  const { mean, invStd } = latentScale(g, z);
+  const raw = add(g, div(g, transpose(g, squeeze(g, input, [0]), [1, 0, 2, 3]), invStd), mean); // [L, 16, h, w]
+  const x = pointwiseConv3d(g, cast(g, raw, g.floatType), 'conv2', z, z);
+  const rgb = decoder3d(g, t, x, preset.vae, (k, before) =>
+    t.mode === 'stream' ? `frames_x${2 ** k}` : 1 + ((before as number) - 1) * 2,
+  );
   const clamped = g.node(
     'Clip',
     [
-      cast(g, x, 'float32'),
+      cast(g, rgb, 'float32'),
       g.constant(new Float32Array([-1]), [], 'float32'),
       g.constant(new Float32Array([1]), [], 'float32'),
     ],
-    {
-      shape: x.shape,
-      dtype: 'float32',
-    },
+    { shape: rgb.shape, dtype: 'float32' },
   )[0]!;
   g.output(unsqueeze(g, transpose(g, clamped, [1, 0, 2, 3]), [0]), 'frames'); // [1, 3, F, H, W]
   return { graph: g, temporal: t };
@@ -102,7 +67,7 @@ export const buildVaeDecoder: NetworkBuilder = (preset, { floatType }): NetworkD
   return {
     key: 'vae_decoder',
     graph,
-    description: `Wan2.1 VAE decoder, streaming: one latent per call → 1 frame first, then ${preset.chunkFrames} frames`,
+    description: `Wan2.1 VAE decoder (the release's WanVAE), streaming: one latent per call → 1 frame first, then ${preset.chunkFrames} frames`,
     metadata: streamingMetadata(temporal, {
       inputs: { latent: '[1, 16, 1, h, w] float32, normalised' },
       outputs: { frames: '[1, 3, F, 8h, 8w] float32 in [-1, 1]' },

@@ -1,41 +1,30 @@
 import type { NetworkBuilder, NetworkDefinition } from '../network';
 import { GraphBuilder, type Tensor } from '../onnx/graph';
-import {
-  cast,
-  concat,
-  div,
-  reshape,
-  silu,
-  slice,
-  squeeze,
-  sub,
-  transpose,
-  unsqueeze,
-  where,
-} from '../onnx/ops';
-import { type ModelPreset, WAN_LATENT_MEAN, WAN_LATENT_STD } from '../presets';
-import { downsample, midBlock, residualBlock } from './vae/blocks';
+import { cast, concat, mul, reshape, slice, squeeze, sub, transpose, unsqueeze, where } from '../onnx/ops';
+import type { ModelPreset } from '../presets';
 import {
   checkClipFrames,
   checkVaePreset,
-  encoderDims,
+  latentScale,
   streamingMetadata,
   temporalStride,
   type VaeGraphOptions,
 } from './vae/common';
-import { causalConv3d, pointwiseConv3d, rmsNormChannels } from './vae/layers';
+import { pointwiseConv3d } from './vae/layers';
+import { encoder3d } from './vae/stacks';
 import { clipTemporal, streamTemporal, type Temporal } from './vae/temporal';
 
 /**
- * Wan2.1 VAE encoder, streaming (SYSTEM.md §2.5). One call encodes one chunk: the first call takes frame 0 alone
- * (`first_chunk` = 1, caches zero), each later call the next 4 frames; every call returns one normalised chunk
- * latent (μ − mean)/std, μ being the first 16 channels of `quant_conv`, and the updated causal caches.
+ * The release's `WanVAE.encode` (OFFICIAL.md §7), streaming. One call encodes one chunk: the first call takes
+ * frame 0 alone (`first_chunk` = 1, caches zero), each later call the next 4 frames; every call returns one
+ * normalised chunk latent (μ − mean)·(1/std), μ being the first 16 channels of the 1³ `conv1` after the encoder,
+ * and the updated causal caches. A clip [f0, f0, f1, …] streamed this way gives `WanVAE.encode`'s latents.
  *
  * Inputs: `frames` float32 [1, 3, T, H, W] in [−1, 1] (T = 1 first, 4 after), `first_chunk` int64 [1], and one
  * `cache_in.<layer>` per causal conv (see metadata). Outputs: `latent` float32 [1, 16, 1, H/8, W/8] and
  * `cache_out.<layer>`. A frame count that does not match `first_chunk` fails at run time in node
- * `frame_count_check/Concat…` (ORT names both counts); a wrong resolution fails at run time on the static H, W of `frames`; a
- * resolution that is not a multiple of the VAE stride fails at build time.
+ * `frame_count_check/Concat…` (ORT names both counts); a wrong resolution fails at run time on the static H, W of
+ * `frames`; a resolution that is not a multiple of the VAE stride fails at build time.
  * With `clipFrames` the graph encodes a whole clip of 1 + 4k frames to 1 + k latents in one call.
  */
 export function buildVaeEncoderGraph(
@@ -48,52 +37,22 @@ export function buildVaeEncoderGraph(
   if (options.clipFrames !== undefined) checkClipFrames(name, options.clipFrames, stride, 'frames');
   const { height, width } = preset.resolution;
   const z = preset.vae.zDim;
-  const dims = encoderDims(preset);
   // Nominal frame counts of the dynamic frame dims: one steady chunk.
   const nominalDims: Record<string, number> = { frames: stride };
   for (let k = 2; k <= stride; k *= 2) nominalDims[`frames_div${k}`] = stride / k;
   const g = new GraphBuilder(name, { floatType: options.floatType, nominalDims });
   const t = options.clipFrames === undefined ? streamTemporal(g) : clipTemporal();
-  const inputFrames = options.clipFrames ?? 'frames';
-  const frames = g.input('frames', 'float32', [1, 3, inputFrames, height, width]);
+  const frames = g.input('frames', 'float32', [1, 3, options.clipFrames ?? 'frames', height, width]);
 
   let x: Tensor = transpose(g, squeeze(g, frames, [0]), [1, 0, 2, 3]); // [T, 3, H, W]
   if (t.mode === 'stream') x = checkFrameCount(g, t, x, stride);
-  x = cast(g, x, g.floatType);
-
-  x = g.scope('encoder', () => {
-    let y = causalConv3d(g, t, x, 'conv_in', 3, dims[0]!);
-    let frameDim = y.shape[0]!;
-    let halvings = 0;
-    g.scope('down_blocks', () => {
-      let index = 0;
-      for (let i = 0; i + 1 < dims.length; i++) {
-        let inDim = dims[i]!;
-        const outDim = dims[i + 1]!;
-        for (let r = 0; r < preset.vae.resBlocks; r++) {
-          y = g.scope(index++, () => residualBlock(g, t, y, inDim, outDim));
-          inDim = outDim;
-        }
-        if (i + 2 < dims.length) {
-          const temporal = preset.vae.temporalDownsample[i]!;
-          if (temporal) {
-            halvings++;
-            frameDim = typeof frameDim === 'number' ? 1 + (frameDim - 1) / 2 : `frames_div${2 ** halvings}`;
-          }
-          y = g.scope(index++, () => downsample(g, t, y, outDim, temporal, frameDim));
-        }
-      }
-    });
-    const top = dims[dims.length - 1]!;
-    y = midBlock(g, t, y, top);
-    y = silu(g, rmsNormChannels(g, y, 'norm_out', top));
-    return causalConv3d(g, t, y, 'conv_out', top, 2 * z);
-  });
-  const moments = pointwiseConv3d(g, x, 'quant_conv', 2 * z, 2 * z); // [T', 32, h, w]: μ then log σ²
+  x = encoder3d(g, t, cast(g, x, g.floatType), preset.vae, (k, before) =>
+    typeof before === 'number' ? 1 + (before - 1) / 2 : `frames_div${2 ** k}`,
+  );
+  const moments = pointwiseConv3d(g, x, 'conv1', 2 * z, 2 * z); // [T', 32, h, w]: μ then log σ² (unused)
   const mu = cast(g, slice(g, moments, 1, 0, z), 'float32');
-  const mean = g.constant(Float32Array.from(WAN_LATENT_MEAN), [1, z, 1, 1], 'float32', 'latent_mean');
-  const std = g.constant(Float32Array.from(WAN_LATENT_STD), [1, z, 1, 1], 'float32', 'latent_std');
-  let latent = unsqueeze(g, transpose(g, div(g, sub(g, mu, mean), std), [1, 0, 2, 3]), [0]); // [1, 16, T', h, w]
+  const { mean, invStd } = latentScale(g, z);
+  let latent = unsqueeze(g, transpose(g, mul(g, sub(g, mu, mean), invStd), [1, 0, 2, 3]), [0]); // [1, 16, T', h, w]
   if (t.mode === 'stream') latent = reshape(g, latent, [1, z, 1, latentGrid.height, latentGrid.width]);
   g.output(latent, 'latent');
   return { graph: g, temporal: t };
@@ -127,10 +86,10 @@ export const buildVaeEncoder: NetworkBuilder = (preset, { floatType }): NetworkD
   return {
     key: 'vae_encoder',
     graph,
-    description: `Wan2.1 VAE encoder, streaming: 1 frame then ${preset.chunkFrames} frames per call → one normalised chunk latent`,
+    description: `Wan2.1 VAE encoder (the release's WanVAE), streaming: 1 frame then ${preset.chunkFrames} frames per call → one normalised chunk latent`,
     metadata: streamingMetadata(temporal, {
       inputs: { frames: '[1, 3, T, H, W] float32 in [-1, 1]' },
-      outputs: { latent: '[1, 16, 1, H/8, W/8] float32, normalised (μ − mean)/std' },
+      outputs: { latent: '[1, 16, 1, H/8, W/8] float32, normalised (μ − mean)·(1/std)' },
       frames_per_call: { first: 1, steady: temporalStride(preset) },
     }),
   };

@@ -12,7 +12,10 @@ import {
   type Temporal,
 } from './temporal';
 
-/** Wan ResidualBlock: RMS, SiLU, CausalConv3d 3³, RMS, SiLU, CausalConv3d 3³, plus a 1³ shortcut when widths differ. */
+/**
+ * Wan ResidualBlock: `residual` = [RMS, SiLU, CausalConv3d 3³, RMS, SiLU, Dropout, CausalConv3d 3³] (checkpoint
+ * indices 0, 2, 3, 6), plus `shortcut`, a 1³ CausalConv3d when the widths differ (identity otherwise).
+ */
 export function residualBlock(
   g: GraphBuilder,
   t: Temporal,
@@ -20,15 +23,18 @@ export function residualBlock(
   inDim: number,
   outDim: number,
 ): Tensor {
-  const shortcut = inDim !== outDim ? pointwiseConv3d(g, x, 'conv_shortcut', inDim, outDim) : x;
-  let y = silu(g, rmsNormChannels(g, x, 'norm1', inDim));
-  y = causalConv3d(g, t, y, 'conv1', inDim, outDim);
-  y = silu(g, rmsNormChannels(g, y, 'norm2', outDim));
-  y = causalConv3d(g, t, y, 'conv2', outDim, outDim);
+  const shortcut = inDim !== outDim ? pointwiseConv3d(g, x, 'shortcut', inDim, outDim) : x;
+  let y = silu(g, rmsNormChannels(g, x, 'residual.0', inDim));
+  y = causalConv3d(g, t, y, 'residual.2', inDim, outDim);
+  y = silu(g, rmsNormChannels(g, y, 'residual.3', outDim));
+  y = causalConv3d(g, t, y, 'residual.6', outDim, outDim);
   return add(g, y, shortcut);
 }
 
-/** Wan AttentionBlock: single-head self-attention over the pixels of each frame separately. */
+/**
+ * Wan AttentionBlock: single-head self-attention over the pixels of each frame separately: RMS (γ [C, 1, 1]),
+ * one 1×1 conv to q, k, v (C channels each, in that order), softmax(qkᵀ/√C)v, 1×1 `proj`, residual.
+ */
 export function attentionBlock(g: GraphBuilder, x: Tensor, dim: number): Tensor {
   const [, , h, w] = x.shape as [Dim, number, number, number];
   const normed = rmsNormChannels(g, x, 'norm', dim, true);
@@ -41,12 +47,12 @@ export function attentionBlock(g: GraphBuilder, x: Tensor, dim: number): Tensor 
   return add(g, conv2dLayer(g, image, 'proj', dim, dim, 1), x);
 }
 
-/** Wan middle block: resnets.0, attentions.0, resnets.1. */
-export function midBlock(g: GraphBuilder, t: Temporal, x: Tensor, dim: number): Tensor {
-  return g.scope('mid_block', () => {
-    let y = g.scope('resnets', () => g.scope(0, () => residualBlock(g, t, x, dim, dim)));
-    y = g.scope('attentions', () => g.scope(0, () => attentionBlock(g, y, dim)));
-    return g.scope('resnets', () => g.scope(1, () => residualBlock(g, t, y, dim, dim)));
+/** Wan `middle`: ResidualBlock (0), AttentionBlock (1), ResidualBlock (2), all at one width. */
+export function middleBlock(g: GraphBuilder, t: Temporal, x: Tensor, dim: number): Tensor {
+  return g.scope('middle', () => {
+    let y = g.scope(0, () => residualBlock(g, t, x, dim, dim));
+    y = g.scope(1, () => attentionBlock(g, y, dim));
+    return g.scope(2, () => residualBlock(g, t, y, dim, dim));
   });
 }
 
@@ -118,7 +124,7 @@ export function downsample(
 /**
  * Wan Resample `upsample2d`/`upsample3d`: for 3d, `time_conv` (3, 1, 1) with causal padding doubles the channels,
  * which become two frames each; the first chunk (and a clip's first latent) skips it, and its cache starts at zero
- * on the second chunk (Wan's "Rep"). Then nearest ×2 and a 3×3 conv to dim/2 per frame.
+ * on the second chunk (Wan's "Rep"). Then nearest-exact ×2 and a 3×3 conv to dim/2 per frame.
  */
 export function upsample(
   g: GraphBuilder,
@@ -165,6 +171,7 @@ export function upsample(
     });
   }
   const [f, c, h, w] = y.shape as [Dim, number, number, number];
+  // PyTorch's nearest-exact reads source floor((i + 0.5)/2) = floor(i/2) at an exact ×2: ONNX asymmetric + floor.
   const scales = g.constant(new Float32Array([1, 1, 2, 2]), [4], 'float32', 'scales');
   const up = g.node(
     'Resize',

@@ -1,5 +1,5 @@
 import type { DType } from '../../onnx/dtype';
-import { ShapeError } from '../../onnx/graph';
+import { type GraphBuilder, ShapeError, type Tensor } from '../../onnx/graph';
 import type { ModelPreset } from '../../presets';
 import { WAN_LATENT_MEAN, WAN_LATENT_STD } from '../../presets';
 import type { Temporal } from './temporal';
@@ -13,15 +13,16 @@ export interface VaeGraphOptions {
   clipFrames?: number;
 }
 
-/** Channel widths of the encoder stages: [base, base·m0, base·m1, …]. */
-export function encoderDims(preset: ModelPreset): number[] {
-  return [preset.vae.base, ...preset.vae.dimMult.map((m) => preset.vae.base * m)];
-}
-
-/** Channel widths of the decoder stages: [base·m_last, base·m_last, …, base·m0] (Wan's mirrored order). */
-export function decoderDims(preset: ModelPreset): number[] {
-  const mult = preset.vae.dimMult;
-  return [mult[mult.length - 1]!, ...[...mult].reverse()].map((m) => preset.vae.base * m);
+/**
+ * The release's latent scale [mean, 1/std] as [1, 16, 1, 1] float32 constants. 1/std is rounded to float32 like
+ * the release's tensor, so encode ((μ − mean)·(1/std)) and decode (z / (1/std) + mean) round as it does.
+ */
+export function latentScale(g: GraphBuilder, z: number): { mean: Tensor; invStd: Tensor } {
+  const invStd = Float32Array.from(WAN_LATENT_STD, (s) => 1 / Math.fround(s));
+  return {
+    mean: g.constant(Float32Array.from(WAN_LATENT_MEAN), [1, z, 1, 1], 'float32', 'latent_mean'),
+    invStd: g.constant(invStd, [1, z, 1, 1], 'float32', 'latent_inv_std'),
+  };
 }
 
 /** Frames per latent after the first: 2 per temporal resampling stage (Wan: 4). */

@@ -11,9 +11,9 @@ import {
 } from './temporal';
 
 /**
- * Layers of the Wan VAE (SYSTEM.md §2.5) on frames-first activations [F, C, H, W]. Parameters keep the checkpoint's
- * (Diffusers `AutoencoderKLWan`) names and 3-D shapes; the graph reshapes the 3-D kernels into 2-D ones, because a
- * 3-D Conv is slow and a 3-D ConvTranspose fails on the WebGPU execution provider.
+ * Layers of the release's Wan2.1 VAE (OFFICIAL.md §7) on frames-first activations [F, C, H, W]. Parameters keep
+ * the names and 5-D shapes of `Wan2.1_VAE.pth` ([O, I, kt, kh, kw]); the graph reshapes the 3-D kernels into 2-D
+ * ones, because a 3-D Conv is slow and a 3-D ConvTranspose fails on the WebGPU execution provider.
  */
 
 export interface Conv2dSpec {
