@@ -44,10 +44,13 @@ describe('action_context', () => {
     );
     assert.equal(counts.text_embedding, 4096 * 256 + 256);
     assert.equal(counts.chunk_embedding, 2 * 256);
-    assert.deepEqual(g.inputs.map((t) => [t.name, t.shape.join(',')]), [
-      ['future_latents', '1,16,2,32,32'],
-      ['text', '1,512,4096'],
-    ]);
+    assert.deepEqual(
+      g.inputs.map((t) => [t.name, t.shape.join(',')]),
+      [
+        ['future_latents', '1,16,2,32,32'],
+        ['text', '1,512,4096'],
+      ],
+    );
   });
 
   it('tiny: ORT CPU equals the plain reference', async () => {
@@ -88,7 +91,10 @@ describe('action_context', () => {
     await assert.rejects(
       runModel(bytes, {
         ...feeds(x),
-        future_latents: { data: new Float32Array(16 * chunks * h * (w + 2)), dims: [1, 16, chunks, h, w + 2] },
+        future_latents: {
+          data: new Float32Array(16 * chunks * h * (w + 2)),
+          dims: [1, 16, chunks, h, w + 2],
+        },
       }),
       /future_latents/,
     );

@@ -38,7 +38,8 @@ export function readFixture(file: string): Map<string, FixtureTensor> {
     const raw = bytes.subarray(8 + headerLen + begin, 8 + headerLen + end);
     const copy = new Uint8Array(raw).buffer; // aligned
     if (e.dtype === 'F32') out.set(name, { dtype: 'F32', shape: e.shape, data: new Float32Array(copy) });
-    else if (e.dtype === 'I64') out.set(name, { dtype: 'I64', shape: e.shape, data: new BigInt64Array(copy) });
+    else if (e.dtype === 'I64')
+      out.set(name, { dtype: 'I64', shape: e.shape, data: new BigInt64Array(copy) });
   }
   return out;
 }
@@ -103,7 +104,11 @@ export function fixturePreset(): ModelPreset {
 }
 
 /** The fixture checkpoint: tensor shapes by graph name (`vgm.` stripped) and a value lookup for graph parameters. */
-export function fixtureCheckpoint(): { shapes: Map<string, number[]>; values: ParameterValues; close(): void } {
+export function fixtureCheckpoint(): {
+  shapes: Map<string, number[]>;
+  values: ParameterValues;
+  close(): void;
+} {
   const file = SafetensorsFile.open(CHECKPOINT);
   const shapes = new Map<string, number[]>();
   for (const [name, e] of file.entries) {
@@ -166,7 +171,8 @@ export async function runNetwork(
     for (const [name, f] of Object.entries(feeds)) {
       const declared = def.graph.inputs.find((t) => t.name === name)?.dtype;
       if (f.data instanceof BigInt64Array) inputs[name] = new ort.Tensor('int64', f.data, f.dims);
-      else if (declared === 'float16') inputs[name] = new ort.Tensor('float16', toFloat16Array(f.data), f.dims);
+      else if (declared === 'float16')
+        inputs[name] = new ort.Tensor('float16', toFloat16Array(f.data), f.dims);
       else inputs[name] = new ort.Tensor('float32', f.data, f.dims);
     }
     const outs = await session.run(inputs);

@@ -23,7 +23,9 @@ export const buildActionContext: NetworkBuilder = (preset, { floatType, attentio
   const C = preset.latentChannels;
   const { chunks } = preset.action;
   if (chunks < 1 || chunks > preset.futureChunkOffsets.length) {
-    throw new Error(`action_context: action.chunks ${chunks} must be 1…${preset.futureChunkOffsets.length} future chunks`);
+    throw new Error(
+      `action_context: action.chunks ${chunks} must be 1…${preset.futureChunkOffsets.length} future chunks`,
+    );
   }
   const { height: h, width: w } = latentGrid(preset);
   const tokens = (h / patch) * (w / patch);

@@ -37,7 +37,9 @@ export function ditStep(preset: ModelPreset, options: DitStepOptions): NetworkDe
   const grid: [number, number, number] = [chunks, h / patch[1], w / patch[2]];
   if (dim % heads) throw new Error(`dit: dim ${dim} is not divisible by ${heads} heads`);
   if (qformer.dim !== videoformer.dim) {
-    throw new Error(`dit: history features are ${videoformer.dim} wide but history_proj expects ${qformer.dim}`);
+    throw new Error(
+      `dit: history features are ${videoformer.dim} wide but history_proj expects ${qformer.dim}`,
+    );
   }
 
   const g = new GraphBuilder('dit_step', { floatType, attention });
@@ -45,7 +47,9 @@ export function ditStep(preset: ModelPreset, options: DitStepOptions): NetworkDe
   const timestep = g.input('timestep', 'int64', [1]);
   const text = g.input('text', floatType, [1, textLen, textDim]);
   const history = g.input('history_features', floatType, [1, videoformer.numLatents, videoformer.dim]);
-  const debugOut = (t: Tensor, name: string) => debug && g.output(cast(g, t, 'float32'), name);
+  const debugOut = (t: Tensor, name: string): void => {
+    if (debug) g.output(cast(g, t, 'float32'), name);
+  };
 
   const tokens = cast(g, patchEmbedding(g, cast(g, x, floatType), dim, patch), 'float32'); // [1, S, dim]
   const seq = grid[0] * grid[1] * grid[2];

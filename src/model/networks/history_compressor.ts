@@ -53,7 +53,13 @@ export function historyCompressor(preset: ModelPreset, options: HistoryCompresso
 
   // b c f h w → b f (h w) c: one token per latent pixel, not patchified.
   const pixels = reshape(g, transpose(g, cast(g, latents, g.floatType), [0, 2, 3, 4, 1]), [0, 0, h * w, C]);
-  const projected = linear(g, linear(g, pixels, 'history_pre_proj', C, dim), 'history_post_proj', dim, qformer.dim);
+  const projected = linear(
+    g,
+    linear(g, pixels, 'history_pre_proj', C, dim),
+    'history_post_proj',
+    dim,
+    qformer.dim,
+  );
   const language = { text, textMask, textDim };
   const q = qFormer(g, { tokens: projected, mask, ...language }, qformer); // [1, numFrame·HW, dim]
   if (options.debug) g.output(q, 'qformer_out');

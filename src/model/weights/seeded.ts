@@ -15,7 +15,8 @@ export function seededValues(p: Parameter, seed: number): Float32Array {
       return Rng.forParameter(seed, p.name).fillUniform(out, p.init.low, p.init.high);
     case 'table': {
       const values = p.init.values();
-      if (values.length !== n) throw new Error(`${p.name}: table has ${values.length} values, shape needs ${n}`);
+      if (values.length !== n)
+        throw new Error(`${p.name}: table has ${values.length} values, shape needs ${n}`);
       out.set(values);
       return out;
     }

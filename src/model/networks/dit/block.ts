@@ -68,7 +68,9 @@ export function mlp(
   approximate: 'none' | 'tanh',
 ): Tensor {
   const [inDim, hidden, out] = widths;
-  return g.scope(name, () => linear(g, gelu(g, linear(g, x, '0', inDim, hidden), approximate), '2', hidden, out));
+  return g.scope(name, () =>
+    linear(g, gelu(g, linear(g, x, '0', inDim, hidden), approximate), '2', hidden, out),
+  );
 }
 
 /** x [1, S, dim] fp32 → same; `index` names the block. */

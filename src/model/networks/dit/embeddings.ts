@@ -85,7 +85,9 @@ export function timeEmbedding(
   const { freqDim, dim, count } = options;
   const table = g.constant(timestepTable(count, freqDim), [count, freqDim], 'float32', 'timestep_table');
   const features = cast(g, gather(g, table, timestep, 0), g.floatType); // [1, freqDim]
-  const e = g.scope('time_embedding', () => linear(g, silu(g, linear(g, features, '0', freqDim, dim)), '2', dim, dim));
+  const e = g.scope('time_embedding', () =>
+    linear(g, silu(g, linear(g, features, '0', freqDim, dim)), '2', dim, dim),
+  );
   const e0 = g.scope('time_projection', () => linear(g, silu(g, e), '1', dim, 6 * dim));
   assertShape(e0, [1, 6 * dim], 'dit.e0');
   return { e: cast(g, e, 'float32'), e0: reshape(g, cast(g, e0, 'float32'), [1, 6, dim]) };

@@ -47,7 +47,11 @@ export interface RopeTable {
 }
 
 /** cos/sin of the rotation angles as graph constants (rounded once from float64). */
-export function ropeTable(g: GraphBuilder, grid: readonly [number, number, number], headDim: number): RopeTable {
+export function ropeTable(
+  g: GraphBuilder,
+  grid: readonly [number, number, number],
+  headDim: number,
+): RopeTable {
   const angles = ropeAngles(grid, headDim);
   const shape = [grid[0] * grid[1] * grid[2], 1, headDim / 2, 1];
   return {

@@ -12,7 +12,13 @@ export function feedForward(g: GraphBuilder, x: Tensor, dim: number, hidden: num
 }
 
 /** The release formers' feed-forward `name.0`, `name.2`: Linear(dim → dim·mult), GELU (erf), Linear, no biases. */
-export function formerFeedForward(g: GraphBuilder, x: Tensor, dim: number, mult: number, name: string): Tensor {
+export function formerFeedForward(
+  g: GraphBuilder,
+  x: Tensor,
+  dim: number,
+  mult: number,
+  name: string,
+): Tensor {
   const hidden = dim * mult;
   return g.scope(name, () => {
     const h = gelu(g, linear(g, x, '0', dim, hidden, { bias: false }), 'none');

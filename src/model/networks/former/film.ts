@@ -15,7 +15,9 @@ export function filmParameters(
   dim: number,
 ): { gamma: Tensor; beta: Tensor } {
   return g.scope('film_layer', () => {
-    const out = g.scope('mlp', () => linear(g, relu(g, linear(g, text, '0', textDim, dim)), '2', dim, 2 * dim));
+    const out = g.scope('mlp', () =>
+      linear(g, relu(g, linear(g, text, '0', textDim, dim)), '2', dim, 2 * dim),
+    );
     const [gammaRaw, beta] = splitLast(g, out, 2) as [Tensor, Tensor]; // [1, T, dim] each
     const mask = g.node('Unsqueeze', [cast(g, textMask, g.floatType), g.ints([2])], {
       shape: [...textMask.shape, 1],

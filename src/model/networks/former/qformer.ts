@@ -63,7 +63,11 @@ export function qFormer(g: GraphBuilder, inputs: QFormerInputs, cfg: QFormerConf
       for (let i = 0; i < depth; i++) {
         x = g.scope(i, () => {
           const attended = add(g, x, formerAttention(g, '0', x, dim, heads, context));
-          const normed = filmModulate(g, layerNorm(g, attended, dim, { eps: RELEASE_FORMER_EPS, affine: '1' }), film);
+          const normed = filmModulate(
+            g,
+            layerNorm(g, attended, dim, { eps: RELEASE_FORMER_EPS, affine: '1' }),
+            film,
+          );
           return add(g, normed, formerFeedForward(g, normed, dim, ffMult, '2'));
         });
       }

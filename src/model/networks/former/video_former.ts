@@ -51,12 +51,19 @@ export function videoFormer(g: GraphBuilder, inputs: VideoFormerInputs, cfg: Vid
           let y = add(g, x, perceiverAttention(g, features, x, cfg));
           const slots = transpose(g, y, [1, 0, 2]); // [q, F, dim]: attend across frames per slot
           y = add(g, y, transpose(g, formerAttention(g, '1', slots, dim, heads), [1, 0, 2]));
-          const normed = filmModulate(g, layerNorm(g, y, dim, { eps: RELEASE_FORMER_EPS, affine: '2' }), film);
+          const normed = filmModulate(
+            g,
+            layerNorm(g, y, dim, { eps: RELEASE_FORMER_EPS, affine: '2' }),
+            film,
+          );
           return add(g, normed, formerFeedForward(g, normed, dim, ffMult, '3'));
         });
       }
     });
-    const out = layerNorm(g, reshape(g, x, [1, numLatents, dim]), dim, { eps: RELEASE_FORMER_EPS, affine: 'norm' });
+    const out = layerNorm(g, reshape(g, x, [1, numLatents, dim]), dim, {
+      eps: RELEASE_FORMER_EPS,
+      affine: 'norm',
+    });
     assertShape(out, [1, numLatents, dim], 'video_former output');
     return out;
   });
@@ -67,7 +74,12 @@ export function videoFormer(g: GraphBuilder, inputs: VideoFormerInputs, cfg: Vid
  * logits q·k/dimHead (the release scales q by dimHead^−½ and the attention scales again); `to_out`. No biases.
  * features [F, HW, dim], latents [F, q, dim] → [F, q, dim].
  */
-function perceiverAttention(g: GraphBuilder, features: Tensor, latents: Tensor, cfg: VideoFormerConfig): Tensor {
+function perceiverAttention(
+  g: GraphBuilder,
+  features: Tensor,
+  latents: Tensor,
+  cfg: VideoFormerConfig,
+): Tensor {
   const { dim, heads, dimHead } = cfg;
   const inner = heads * dimHead;
   return g.scope('0', () => {
