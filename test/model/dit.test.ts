@@ -90,6 +90,16 @@ describe('dit_step = the release SVNModel.forward (official-tiny fixtures, ORT C
     console.log(`      velocity rel per step: ${figures.join(', ')}`);
   });
 
+  it('gives the same velocity with MatMul/Softmax attention (the WebGPU workaround build)', async () => {
+    const def = ditStep(preset, { floatType: 'float32', attention: 'unfused' });
+    const r = rel(
+      (await runNetwork(def, checkpoint.values, forwardFeeds())).velocity!.data,
+      f32(forward, 'velocity'),
+    );
+    console.log(`      unfused velocity rel ${r.toExponential(2)}`);
+    assert.ok(r <= FP32_BOUND, `rel ${r}`);
+  });
+
   it('has exactly the contract I/O: x, timestep, text, history_features → velocity', () => {
     const def = ditStep(TINY, { floatType: 'float16' });
     const io = (ts: typeof def.graph.inputs) => ts.map((t) => `${t.name}:${t.dtype}[${t.shape.join(',')}]`);

@@ -62,6 +62,18 @@ describe('history_compressor = the release process_history_features (official-ti
     });
   }
 
+  it('gives the same features with MatMul/Softmax attention (the WebGPU workaround build)', async () => {
+    const unfused = historyCompressor(preset, { floatType: 'float32', attention: 'unfused' });
+    const out = await runNetwork(
+      unfused,
+      checkpoint.values,
+      feeds(latents, i64(history, 'partial.history_mask')),
+    );
+    const r = rel(out.history_features!.data, f32(history, 'partial.history_features'));
+    console.log(`      unfused history_features rel ${r.toExponential(2)}`);
+    assert.ok(r <= FP32_BOUND, `rel ${r}`);
+  });
+
   it('ignores the content of a masked chunk but not its place in time', async () => {
     const mask = i64(history, 'partial.history_mask');
     assert.equal(mask[0], 0n);
