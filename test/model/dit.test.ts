@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { timestepTable } from '../../src/model/networks/dit/embeddings';
+import { ropeAngles, ropeAxes } from '../../src/model/networks/dit/rope';
 import { ditStep } from '../../src/model/networks/dit_step';
 import { TINY } from '../../src/model/presets';
 import {
@@ -116,6 +118,27 @@ describe('dit_step = the release SVNModel.forward (official-tiny fixtures, ORT C
     const def = ditStep(preset, { floatType: 'float32' });
     const bad = feeds(f32(forward, 'x'), BigInt64Array.of(1000n), f32(forward, 'history_features'));
     await assert.rejects(runNetwork(def, checkpoint.values, bad), /Gather|out of (data )?bounds|indices/i);
+  });
+
+  it('splits RoPE pairs frame | height | width as the release (44 | 42 | 42 channels at head dim 128)', () => {
+    assert.deepEqual(ropeAxes(128), { frame: 44, height: 42, width: 42 });
+    assert.deepEqual(ropeAxes(32), { frame: 12, height: 10, width: 10 }); // the fixture: 6 | 5 | 5 pairs
+    // Token (f 3, h 2, w 5) of the official 10×16×16 grid: pair 0 turns by f, pair 22 by h, pair 43 by w (ω = 1).
+    const angles = ropeAngles([10, 16, 16], 128);
+    const token = (3 * 16 + 2) * 16 + 5;
+    assert.deepEqual(
+      [0, 22, 43].map((j) => angles[token * 64 + j]),
+      [3, 2, 5],
+    );
+    assert.equal(angles[token * 64 + 1], 3 * Math.pow(10000, -2 / 44));
+    assert.throws(() => ropeAxes(4), /head dim 4/);
+  });
+
+  it('embeds the integer timestep as [cos, sin] computed in float64', () => {
+    const table = timestepTable(1000, 256);
+    assert.equal(table[749 * 256], Math.fround(Math.cos(749)));
+    assert.equal(table[749 * 256 + 128], Math.fround(Math.sin(749)));
+    assert.equal(table[999 * 256 + 127 + 128], Math.fround(Math.sin(999 * Math.pow(10000, -127 / 128))));
   });
 
   it('refuses architectures it cannot express, naming the numbers', () => {
