@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { buildActionContext } from '../../src/model/networks/action_context';
 import { modelBytes } from '../../src/model/onnx/serialize';
-import { FULL, latentGrid, TINY } from '../../src/model/presets';
+import { OFFICIAL, latentGrid, TINY } from '../../src/model/presets';
 import { maxAbsDiff, runModel, webgpuAvailable } from './ort';
 import { actionContextRef } from './reference/action';
 import { randomArray, testWeights } from './reference/weights';
@@ -17,20 +17,21 @@ describe('action_context', () => {
   const bytes = modelBytes(def.graph, (p) => weights.get(p.name)!);
   const { height: h, width: w } = latentGrid(TINY);
   const { textLen, textDim } = TINY.dit;
+  const { chunks } = TINY.action;
   const inputs = (seed: number) => ({
-    latents: randomArray(16 * 8 * h * w, seed),
+    latents: randomArray(16 * chunks * h * w, seed),
     text: randomArray(textLen * textDim, seed + 100),
   });
   const feeds = (x: { latents: Float32Array; text: Float32Array }) => ({
-    future_latents: { data: x.latents, dims: [1, 16, 8, h, w] },
+    future_latents: { data: x.latents, dims: [1, 16, chunks, h, w] },
     text: { data: x.text, dims: [1, textLen, textDim] },
   });
 
-  it('full preset: 640 video tokens of width 256 and text tokens of width 256 (graph only)', () => {
-    const g = buildActionContext(FULL, { floatType: 'float32' }).graph;
+  it('official preset: 640 video tokens of width 256 and text tokens of width 256 (graph only)', () => {
+    const g = buildActionContext(OFFICIAL, { floatType: 'float32' }).graph;
     const counts = g.parameterCountsBy(1);
     console.log(
-      `      action_context (full): ${(g.parameterCount / 1e6).toFixed(2)} M params ` +
+      `      action_context (official): ${(g.parameterCount / 1e6).toFixed(2)} M params ` +
         `(Video-Former ${(counts.videoformer! / 1e6).toFixed(2)} M, text projection ${(counts.text_embedding! / 1e6).toFixed(2)} M), ` +
         `${(g.macs / 1e9).toFixed(1)} GMAC per plan`,
     );
@@ -42,7 +43,14 @@ describe('action_context', () => {
       ],
     );
     assert.equal(counts.text_embedding, 4096 * 256 + 256);
-    assert.equal(counts.chunk_embedding, 8 * 256);
+    assert.equal(counts.chunk_embedding, 2 * 256);
+    assert.deepEqual(
+      g.inputs.map((t) => [t.name, t.shape.join(',')]),
+      [
+        ['future_latents', '1,16,2,32,32'],
+        ['text', '1,512,4096'],
+      ],
+    );
   });
 
   it('tiny: ORT CPU equals the plain reference', async () => {
@@ -63,11 +71,11 @@ describe('action_context', () => {
     assert.ok(dv < TOLERANCE && dt < TOLERANCE, `max abs diff video ${dv}, text ${dt}`);
   });
 
-  it('each sparse chunk reaches the video tokens; the text does not', async () => {
+  it('each future chunk it reads reaches the video tokens; the text does not', async () => {
     const x = inputs(2);
     const base = (await runModel(bytes, feeds(x))).video_tokens!.data;
     const plane = h * w;
-    for (const chunk of [0, 7]) {
+    for (const chunk of [0, chunks - 1]) {
       const latents = x.latents.slice();
       for (let i = 0; i < plane; i++) latents[chunk * plane + i] += 1; // channel 0 of one chunk
       const moved = maxAbsDiff(base, (await runModel(bytes, feeds({ ...x, latents }))).video_tokens!.data);
@@ -83,7 +91,10 @@ describe('action_context', () => {
     await assert.rejects(
       runModel(bytes, {
         ...feeds(x),
-        future_latents: { data: new Float32Array(16 * 8 * h * (w + 2)), dims: [1, 16, 8, h, w + 2] },
+        future_latents: {
+          data: new Float32Array(16 * chunks * h * (w + 2)),
+          dims: [1, 16, chunks, h, w + 2],
+        },
       }),
       /future_latents/,
     );

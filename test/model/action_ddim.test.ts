@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { alphaBarTable, ddimSchedule, squaredCosBetas } from '../../src/model/networks/ddim';
-import { FULL } from '../../src/model/presets';
+import { OFFICIAL } from '../../src/model/presets';
 
 describe('action DDIM schedule (squaredcos_cap_v2, 100 training steps)', () => {
-  const table = alphaBarTable(FULL.ddim);
+  const table = alphaBarTable(OFFICIAL.ddim);
   const f = (t: number) => Math.cos(((t + 0.008) / 1.008) * (Math.PI / 2)) ** 2;
 
   it('matches known ᾱ values', () => {
@@ -29,7 +29,7 @@ describe('action DDIM schedule (squaredcos_cap_v2, 100 training steps)', () => {
   });
 
   it('10 inference steps are k = 90, 80, …, 0 ("leading"), each ᾱ_prev the next step’s ᾱ, the last 1', () => {
-    const steps = ddimSchedule(FULL.ddim);
+    const steps = ddimSchedule(OFFICIAL.ddim);
     assert.deepEqual(
       steps.map((s) => s.timestep),
       [90, 80, 70, 60, 50, 40, 30, 20, 10, 0],
@@ -41,23 +41,23 @@ describe('action DDIM schedule (squaredcos_cap_v2, 100 training steps)', () => {
   });
 
   it('other step counts: 1 step is k = 0, 100 steps visit every k, 3 steps use ⌊100/3⌋ = 33', () => {
-    assert.deepEqual(ddimSchedule(FULL.ddim, 1), [{ timestep: 0, alphaBar: table[0], alphaBarPrev: 1 }]);
+    assert.deepEqual(ddimSchedule(OFFICIAL.ddim, 1), [{ timestep: 0, alphaBar: table[0], alphaBarPrev: 1 }]);
     assert.deepEqual(
-      ddimSchedule(FULL.ddim, 100).map((s) => s.timestep),
+      ddimSchedule(OFFICIAL.ddim, 100).map((s) => s.timestep),
       Array.from({ length: 100 }, (_, i) => 99 - i),
     );
     assert.deepEqual(
-      ddimSchedule(FULL.ddim, 3).map((s) => s.timestep),
+      ddimSchedule(OFFICIAL.ddim, 3).map((s) => s.timestep),
       [66, 33, 0],
     );
   });
 
   it('rejects step counts outside 1…trainSteps and unknown schedules, with the value', () => {
-    assert.throws(() => ddimSchedule(FULL.ddim, 0), /1…100, got 0/);
-    assert.throws(() => ddimSchedule(FULL.ddim, 101), /got 101/);
-    assert.throws(() => ddimSchedule(FULL.ddim, 2.5), /got 2.5/);
+    assert.throws(() => ddimSchedule(OFFICIAL.ddim, 0), /1…100, got 0/);
+    assert.throws(() => ddimSchedule(OFFICIAL.ddim, 101), /got 101/);
+    assert.throws(() => ddimSchedule(OFFICIAL.ddim, 2.5), /got 2.5/);
     assert.throws(
-      () => alphaBarTable({ ...FULL.ddim, betaSchedule: 'linear' as 'squaredcos_cap_v2' }),
+      () => alphaBarTable({ ...OFFICIAL.ddim, betaSchedule: 'linear' as 'squaredcos_cap_v2' }),
       /unsupported beta schedule linear/,
     );
   });

@@ -5,7 +5,7 @@ import { buildActionStep } from '../../src/model/networks/action_step';
 import { ddimSchedule } from '../../src/model/networks/ddim';
 import { toFloat16Array } from '../../src/model/onnx/dtype';
 import { modelBytes } from '../../src/model/onnx/serialize';
-import { FULL, TINY } from '../../src/model/presets';
+import { OFFICIAL, TINY } from '../../src/model/presets';
 import { maxAbsDiff, runModel, webgpuAvailable } from './ort';
 import { actionPredictionRef, ddimRef } from './reference/action';
 import { mat } from './reference/former';
@@ -60,17 +60,17 @@ describe('action_step', () => {
     return { run, release: () => session.release() };
   }
 
-  it('full preset: Table A-III sizes; the action head totals ≈ 23.4 M parameters (graph only)', () => {
-    const step = buildActionStep(FULL, { floatType: 'float32' }).graph;
-    const context = buildActionContext(FULL, { floatType: 'float32' }).graph;
-    const { hidden: h, layers, ffn } = FULL.action.dit;
+  it('official preset: Table A-III sizes; the action head totals ≈ 23.4 M parameters (graph only)', () => {
+    const step = buildActionStep(OFFICIAL, { floatType: 'float32' }).graph;
+    const context = buildActionContext(OFFICIAL, { floatType: 'float32' }).graph;
+    const { hidden: h, layers, ffn } = OFFICIAL.action.dit;
     const block = 6 * h + 2 * 4 * (h * h + h) + 2 * h + (h * ffn + ffn) + (ffn * h + h);
     const expected =
       4 * h + 8 * h + 2 * (h * h + h) + (6 * h * h + 6 * h) + layers * block + 2 * h + (3 * h + 3);
     assert.equal(step.parameterCount, expected);
     const total = step.parameterCount + context.parameterCount;
     console.log(
-      `      action head (full): ${(total / 1e6).toFixed(2)} M = action_context ${(context.parameterCount / 1e6).toFixed(2)} M + ` +
+      `      action head (official): ${(total / 1e6).toFixed(2)} M = action_context ${(context.parameterCount / 1e6).toFixed(2)} M + ` +
         `action_step ${(step.parameterCount / 1e6).toFixed(2)} M (paper 23.4 M, ${((total / PAPER_ACTION_HEAD - 1) * 100).toFixed(1)} %); ` +
         `${(step.macs / 1e9).toFixed(2)} GMAC per DDIM step, ${((context.macs + 10 * step.macs) / 1e9).toFixed(1)} GMAC per 10-step plan`,
     );

@@ -1,108 +1,188 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import type { NetworkDefinition } from '../../src/model/network';
-import type { Parameter } from '../../src/model/onnx/graph';
-import { Rng } from '../../src/model/onnx/rng';
+import { fromFloat16Array, toFloat16Array } from '../../src/model/onnx/dtype';
 import type { ParameterValues } from '../../src/model/onnx/serialize';
-import { latentGrid, type ModelPreset } from '../../src/model/presets';
-import { seededValues } from '../../src/model/weights/seeded';
-import type { DitStepInputs, Weights } from './reference/dit';
+import { modelBytes } from '../../src/model/onnx/serialize';
+import { type ModelPreset, TINY } from '../../src/model/presets';
+import { SafetensorsFile } from '../../src/model/weights/safetensors';
 
-/** Test fixtures for the DiT step: random inputs in both ORT-feed and reference form, weights by name. */
+/**
+ * The official-tiny golden fixtures (test/fixtures/official-tiny, made by the release's own code; see its README):
+ * a tensor reader for the small fixture files, the preset of their checkpoint, the checkpoint's weights under our
+ * graph names (the release's names without `vgm.`), and the comparison metric of every fixture test.
+ */
+
+export const FIXTURES = join(__dirname, '..', 'fixtures', 'official-tiny');
+const CHECKPOINT = join(FIXTURES, 'svn_ckpt', 'diffusion_pytorch_model.safetensors');
+
+export interface FixtureTensor {
+  dtype: 'F32' | 'I64';
+  shape: number[];
+  data: Float32Array | BigInt64Array;
+}
+
+/** All tensors of a small fixture .safetensors file (F32 and I64; the shared reader only returns floats). */
+export function readFixture(file: string): Map<string, FixtureTensor> {
+  const bytes = readFileSync(join(FIXTURES, file));
+  const headerLen = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLen).toString('utf8')) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] }
+  >;
+  const out = new Map<string, FixtureTensor>();
+  for (const [name, e] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const [begin, end] = e.data_offsets;
+    const raw = bytes.subarray(8 + headerLen + begin, 8 + headerLen + end);
+    const copy = new Uint8Array(raw).buffer; // aligned
+    if (e.dtype === 'F32') out.set(name, { dtype: 'F32', shape: e.shape, data: new Float32Array(copy) });
+    else if (e.dtype === 'I64')
+      out.set(name, { dtype: 'I64', shape: e.shape, data: new BigInt64Array(copy) });
+  }
+  return out;
+}
+
+export function f32(t: Map<string, FixtureTensor>, name: string): Float32Array {
+  const v = t.get(name);
+  if (!v || !(v.data instanceof Float32Array)) throw new Error(`fixture has no float tensor ${name}`);
+  return v.data;
+}
+
+export function i64(t: Map<string, FixtureTensor>, name: string): BigInt64Array {
+  const v = t.get(name);
+  if (!v || !(v.data instanceof BigInt64Array)) throw new Error(`fixture has no int64 tensor ${name}`);
+  return v.data;
+}
+
+interface SvnConfig {
+  vgm_dim: number;
+  vgm_ffn_dim: number;
+  vgm_num_heads: number;
+  vgm_num_layers: number;
+  vgm_qformer_config: Record<string, number>;
+  vgm_video_former_config: Record<string, number>;
+}
+
+/** The fixture checkpoint's sizes (svn_ckpt/config.json) on the tiny preset; DiT text width = language_dim (4096). */
+export function fixturePreset(): ModelPreset {
+  const c = JSON.parse(readFileSync(join(FIXTURES, 'svn_ckpt', 'config.json'), 'utf8')) as SvnConfig;
+  const q = c.vgm_qformer_config;
+  const v = c.vgm_video_former_config;
+  return {
+    ...TINY,
+    name: 'checkpoint',
+    dit: {
+      ...TINY.dit,
+      dim: c.vgm_dim,
+      ffn: c.vgm_ffn_dim,
+      heads: c.vgm_num_heads,
+      layers: c.vgm_num_layers,
+      textDim: q.language_dim!,
+    },
+    history: {
+      qformer: {
+        dim: q.dim!,
+        depth: q.depth!,
+        heads: q.heads ?? 8,
+        numLatents: q.num_latents ?? 256,
+        ffMult: q.ff_mult ?? 4,
+        maxFrames: q.max_frames ?? 512,
+      },
+      videoformer: {
+        dim: v.dim!,
+        depth: v.depth!,
+        heads: v.heads ?? 8,
+        dimHead: v.dim_head ?? 64,
+        numLatents: v.num_latents ?? 256,
+        numFrame: v.num_frame ?? 64,
+        ffMult: v.ff_mult ?? 4,
+      },
+    },
+  };
+}
+
+/** The fixture checkpoint: tensor shapes by graph name (`vgm.` stripped) and a value lookup for graph parameters. */
+export function fixtureCheckpoint(): {
+  shapes: Map<string, number[]>;
+  values: ParameterValues;
+  close(): void;
+} {
+  const file = SafetensorsFile.open(CHECKPOINT);
+  const shapes = new Map<string, number[]>();
+  for (const [name, e] of file.entries) {
+    if (!name.startsWith('vgm.')) throw new Error(`checkpoint tensor ${name} lacks the vgm. prefix`);
+    shapes.set(name.slice(4), e.shape);
+  }
+  return {
+    shapes,
+    values: (p) => file.read(`vgm.${p.name}`),
+    close: () => file.close(),
+  };
+}
+
+/** Graph parameters the checkpoint lacks or shapes differently; checkpoint tensors no graph declares. */
+export function checkpointDifferences(
+  defs: readonly NetworkDefinition[],
+  shapes: ReadonlyMap<string, number[]>,
+): { missing: string[]; misshaped: string[]; unused: string[] } {
+  const declared = new Set<string>();
+  const missing: string[] = [];
+  const misshaped: string[] = [];
+  for (const p of defs.flatMap((d) => d.graph.parameters)) {
+    declared.add(p.name);
+    const s = shapes.get(p.name);
+    if (!s) missing.push(p.name);
+    else if (s.join(',') !== p.shape.join(',')) misshaped.push(`${p.name} [${p.shape}] vs [${s}]`);
+  }
+  return { missing, misshaped, unused: [...shapes.keys()].filter((n) => !declared.has(n)) };
+}
+
+/** The fixtures' metric: max|ours − official| / max|official|. */
+export function rel(ours: ArrayLike<number>, official: ArrayLike<number>): number {
+  if (ours.length !== official.length) throw new Error(`length ${ours.length} ≠ ${official.length}`);
+  let diff = 0;
+  let peak = 0;
+  for (let i = 0; i < ours.length; i++) {
+    diff = Math.max(diff, Math.abs(ours[i]! - official[i]!));
+    peak = Math.max(peak, Math.abs(official[i]!));
+  }
+  return diff / peak;
+}
 
 export type Feeds = Record<string, { data: Float32Array | BigInt64Array; dims: readonly number[] }>;
 
-export interface DitCase {
-  feeds: Feeds;
-  reference: DitStepInputs;
-}
-
-function normals(rng: Rng, n: number, std = 1): Float32Array {
-  return rng.fillNormal(new Float32Array(n), std);
-}
-
-export function ditCase(
-  preset: ModelPreset,
-  options: {
-    seed: number;
-    textBatch: 1 | 2;
-    sigma?: number;
-    sigmaNext?: number;
-    guidance?: number;
-    chunkOffsets?: readonly number[];
-  },
-): DitCase {
-  const rng = new Rng(options.seed, 99);
-  const C = preset.latentChannels;
-  const future = preset.sparseOffsets.length;
-  const { height: h, width: w } = latentGrid(preset);
-  const { textLen, textDim } = preset.dit;
-  const { queries, hidden } = preset.history.videoformer;
-  const x = normals(rng, C * future * h * w);
-  const current = normals(rng, C * h * w);
-  const text = Array.from({ length: options.textBatch }, () => normals(rng, textLen * textDim));
-  const history = normals(rng, queries * hidden);
-  const sigma = options.sigma ?? 0.8333;
-  const sigmaNext = options.sigmaNext ?? 0.6373;
-  const guidance = options.guidance ?? 5;
-  const chunkOffsets = options.chunkOffsets ?? [0, ...preset.sparseOffsets];
-  const textFlat = new Float32Array(options.textBatch * textLen * textDim);
-  text.forEach((t, i) => textFlat.set(t, i * t.length));
-  return {
-    feeds: {
-      x: { data: x, dims: [1, C, future, h, w] },
-      sigma: { data: new Float32Array([sigma]), dims: [1] },
-      sigma_next: { data: new Float32Array([sigmaNext]), dims: [1] },
-      current: { data: current, dims: [1, C, 1, h, w] },
-      text: { data: textFlat, dims: [options.textBatch, textLen, textDim] },
-      guidance: { data: new Float32Array([guidance]), dims: [1] },
-      history: { data: history, dims: [1, queries, hidden] },
-      chunk_offsets: {
-        data: BigInt64Array.from(chunkOffsets.map((o) => BigInt(o))),
-        dims: [chunkOffsets.length],
-      },
-    },
-    reference: { x, current, sigma, sigmaNext, guidance, text, history, chunkOffsets },
-  };
-}
-
 /**
- * Seeded values with overrides by parameter name. At the declared init (linears std 0.02) a 2-block network is
- * almost the identity around its skip paths, so tests scale every normal-initialised tensor by `gain` (default 5)
- * to make attention, modulation and guidance matter. `liveHistory` gives every `attn3.to_out.0.weight` non-zero
- * values, as after Stage-2 training, so the history path is exercised (it is exactly zero at initialisation).
+ * Runs a network on ORT CPU with fp32/int64 feeds, converting the inputs the graph declares as float16; returns
+ * every output as fp32. The session is released afterwards.
  */
-export function ditValues(
-  seed: number,
-  options: { liveHistory?: boolean; gain?: number; overrides?: Record<string, Float32Array> } = {},
-): ParameterValues {
-  const gain = options.gain ?? 5;
-  return (p: Parameter) => {
-    const o = options.overrides?.[p.name];
-    if (o) return o;
-    const n = p.shape.reduce((a, b) => a * b, 1);
-    if (options.liveHistory && /\.attn3\.to_out\.0\.weight$/.test(p.name)) {
-      return Rng.forParameter(seed + 1, p.name).fillNormal(new Float32Array(n), 0.02 * gain);
-    }
-    const v = seededValues(p, seed);
-    return p.init.kind === 'normal' ? v.map((x) => x * gain) : v;
-  };
-}
-
-/**
- * The reference's weight lookup over a network's parameters (checkpoint layout), failing on unknown names;
- * `unused()` lists graph parameters the reference never read (so the graph has no tensor the equations lack).
- */
-export function weightsByName(
+export async function runNetwork(
   def: NetworkDefinition,
   values: ParameterValues,
-): { W: Weights; unused: () => string[] } {
-  const byName = new Map(def.graph.parameters.map((p) => [p.name, p]));
-  const cache = new Map<string, Float32Array>();
-  const W: Weights = (name) => {
-    const p = byName.get(name);
-    if (!p) throw new Error(`reference asks for ${name}, which the graph does not declare`);
-    let v = cache.get(name);
-    if (!v) cache.set(name, (v = values(p)));
-    return v;
-  };
-  return { W, unused: () => [...byName.keys()].filter((n) => !cache.has(n)) };
+  feeds: Feeds,
+): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>> {
+  const session = await ort.InferenceSession.create(modelBytes(def.graph, values), {
+    executionProviders: ['cpu'],
+    logSeverityLevel: 3,
+  });
+  try {
+    const inputs: Record<string, ort.Tensor> = {};
+    for (const [name, f] of Object.entries(feeds)) {
+      const declared = def.graph.inputs.find((t) => t.name === name)?.dtype;
+      if (f.data instanceof BigInt64Array) inputs[name] = new ort.Tensor('int64', f.data, f.dims);
+      else if (declared === 'float16')
+        inputs[name] = new ort.Tensor('float16', toFloat16Array(f.data), f.dims);
+      else inputs[name] = new ort.Tensor('float32', f.data, f.dims);
+    }
+    const outs = await session.run(inputs);
+    const result: Record<string, { data: Float32Array; dims: readonly number[] }> = {};
+    for (const [name, t] of Object.entries(outs)) {
+      const data = t.type === 'float16' ? fromFloat16Array(t.data as Uint16Array) : (t.data as Float32Array);
+      result[name] = { data, dims: t.dims };
+    }
+    return result;
+  } finally {
+    await session.release();
+  }
 }

@@ -1,123 +1,101 @@
-import type { NetworkBuilder } from '../network';
-import { GraphBuilder } from '../onnx/graph';
-import { add, assertShape, cast, concat, expand, gather, mul, reshape, slice, sub } from '../onnx/ops';
-import { latentGrid, type ModelPreset, tokensPerChunk } from '../presets';
+import type { NetworkBuilder, NetworkBuildOptions, NetworkDefinition } from '../network';
+import { GraphBuilder, type Tensor } from '../onnx/graph';
+import { assertShape, cast, reshape, transpose } from '../onnx/ops';
+import { latentGrid, type ModelPreset, sequenceChunks, tokensPerChunk } from '../presets';
 import { ditBlock } from './dit/block';
-import { batchSize, expandBatch } from './dit/common';
-import { patchEmbedding, timeEmbedding, tokenEmbedder } from './dit/embeddings';
-import { outputHead } from './dit/head';
+import { patchEmbedding, textEmbedding, timeEmbedding } from './dit/embeddings';
+import { outputHead, unpatchify } from './dit/head';
 import { ropeTable } from './dit/rope';
 
-/** Timestep fed to the DiT = σ · 1000 (flow matching in Wan's timestep units). */
-export const TIMESTEP_SCALE = 1000;
-
-/** Frame positions of the DiT's chunks: 0 for the clean current chunk, then the sparse offsets (SYSTEM.md §2.1). */
-export function ditChunkOffsets(preset: ModelPreset): BigInt64Array {
-  return BigInt64Array.from([0, ...preset.sparseOffsets].map((o) => BigInt(o)));
-}
-
-/** Parameters SparseVideoNav adds to Wan2.1: the history embedder and each block's history cross-attention. */
-export function isDitHistoryParameter(name: string): boolean {
-  return name.startsWith('history_embedder.') || /^blocks\.\d+\.(attn3|norm3)\./.test(name);
+export interface DitStepOptions extends NetworkBuildOptions {
+  /**
+   * Also output the intermediates the official fixtures record (tests and debugging): `patch_embedding_out`
+   * [1, dim, F, hp, wp], `time_embedding_e` [1, dim], `time_projection_e0` [1, 6, dim], `text_context`
+   * [1, textLen, dim], `block_out.i` [1, S, dim] and `head_out` [1, S, ph·pw·C], all fp32.
+   */
+  debug?: boolean;
 }
 
 /**
- * One sampler step of the sparse-video DiT: Wan2.1-T2V with the clean current chunk in the sequence (frame
- * position 0, timestep 0) and a history cross-attention in every block (SYSTEM.md §2.1, paper Sec. III-C/D).
+ * One forward of the release's video DiT (`SVNModel.forward`, OFFICIAL.md §5): Wan2.1-T2V blocks with a history
+ * cross-attention, on the reference chunks followed by the noisy future chunks, all at one integer timestep.
  *
- * Inputs (sampler state fp32; conditioning tokens in the graph's float type, as the networks producing them emit):
- * - `x` [1, C, 8, h, w] fp32: noisy future chunk latents (normalised), `current` [1, C, 1, h, w] fp32: clean chunk.
- * - `sigma`, `sigma_next`, `guidance` [1] fp32.
- * - `text` [text_batch, textLen, textDim]: 1 = conditional only, 2 = [cond, uncond] for classifier-free guidance.
- * - `history` [1, historyTokens, historyDim]: history compressor output.
- * - `chunk_offsets` int64 [9]: RoPE frame position per chunk (`ditChunkOffsets`).
- * Outputs (fp32): `velocity` v = v_uncond + guidance·(v_cond − v_uncond) (v_cond = batch 0, v_uncond = the last
- * batch entry, so with one text entry v = v_cond) and `x_next` = x + (sigma_next − sigma)·v.
+ * Inputs: `x` [1, 16, referenceChunks + futureChunks, h, w] float32 (normalised latents); `timestep` [1] int64 (the
+ * scheduler's integer timestep, 0 ≤ t < numTrainTimesteps); `text` [1, textLen, textDim] (the T5 rows trimmed to
+ * the real tokens, then zero-padded to textLen: the padding rows are attended like in the release);
+ * `history_features` [1, videoformer.numLatents, videoformer.dim] (the history compressor's output).
+ * Output: `velocity` [1, 16, F, h, w] float32 with x0 = x − σ·v. The sampler and the reference re-injection run
+ * outside the graph.
  */
-export const buildDitStep: NetworkBuilder = (preset, { floatType, attention }) => {
+export function ditStep(preset: ModelPreset, options: DitStepOptions): NetworkDefinition {
+  const { floatType, attention, debug } = options;
   const { dim, ffn, heads, layers, patch, textDim, freqDim, textLen, eps } = preset.dit;
+  const { qformer, videoformer } = preset.history;
   const channels = preset.latentChannels;
-  const future = preset.sparseOffsets.length;
-  const chunks = future + 1;
+  const chunks = sequenceChunks(preset);
   const { height: h, width: w } = latentGrid(preset);
-  const grid: [number, number] = [h / patch[1], w / patch[2]];
-  const historyTokens = preset.history.videoformer.queries;
-  const historyDim = preset.history.videoformer.hidden;
+  const grid: [number, number, number] = [chunks, h / patch[1], w / patch[2]];
   if (dim % heads) throw new Error(`dit: dim ${dim} is not divisible by ${heads} heads`);
+  if (qformer.dim !== videoformer.dim) {
+    throw new Error(
+      `dit: history features are ${videoformer.dim} wide but history_proj expects ${qformer.dim}`,
+    );
+  }
 
-  const g = new GraphBuilder('dit_step', { floatType, attention, nominalDims: { text_batch: 1 } });
-  const x = g.input('x', 'float32', [1, channels, future, h, w]);
-  const sigma = g.input('sigma', 'float32', [1]);
-  const sigmaNext = g.input('sigma_next', 'float32', [1]);
-  const current = g.input('current', 'float32', [1, channels, 1, h, w]);
-  const text = g.input('text', floatType, ['text_batch', textLen, textDim]);
-  const guidance = g.input('guidance', 'float32', [1]);
-  const history = g.input('history', floatType, [1, historyTokens, historyDim]);
-  const chunkOffsets = g.input('chunk_offsets', 'int64', [chunks]);
-  const batch = batchSize(g, text);
-
-  // Tokens of the current chunk first, then the future chunks, each in (h, w) row-major order.
-  const latents = cast(g, concat(g, [current, x], 2), floatType); // [1, C, 9, h, w]
-  const embedded = cast(g, patchEmbedding(g, latents, dim, patch), 'float32'); // [1, 9, P, dim]
-  let tokens = expandBatch(g, embedded, batch, 'text_batch'); // [B, 9, P, dim]
-
-  // Per-chunk timesteps: 0 for the clean current chunk, σ·1000 for the noisy future ones.
-  const tFuture = expand(
-    g,
-    mul(g, sigma, g.constant(new Float32Array([TIMESTEP_SCALE]), [], 'float32', 'timestep_scale')),
-    [future],
-  );
-  const timesteps = concat(
-    g,
-    [g.constant(new Float32Array([0]), [1], 'float32', 'current_timestep'), tFuture],
-    0,
-  ); // [9]
-  const { textTokens, temb, e0 } = g.scope('condition_embedder', () => ({
-    textTokens: tokenEmbedder(g, 'text_embedder', text, textDim, dim), // [B, L, dim]
-    ...timeEmbedding(g, timesteps, freqDim, dim), // [9, dim], [9, 6·dim]
-  }));
-  const historyEmbedded = tokenEmbedder(g, 'history_embedder', history, historyDim, dim); // [1, Lh, dim]
-  const rope = ropeTable(g, chunkOffsets, grid[0], grid[1], dim / heads);
-
-  const blockInputs = {
-    e0: reshape(g, e0, [chunks, 1, 6 * dim]),
-    rope,
-    text: textTokens,
-    history: historyEmbedded,
-    batch,
-    batchDim: 'text_batch',
+  const g = new GraphBuilder('dit_step', { floatType, attention });
+  const x = g.input('x', 'float32', [1, channels, chunks, h, w]);
+  const timestep = g.input('timestep', 'int64', [1]);
+  const text = g.input('text', floatType, [1, textLen, textDim]);
+  const history = g.input('history_features', floatType, [1, videoformer.numLatents, videoformer.dim]);
+  const debugOut = (t: Tensor, name: string): void => {
+    if (debug) g.output(cast(g, t, 'float32'), name);
   };
-  for (let i = 0; i < layers; i++) tokens = ditBlock(g, i, tokens, blockInputs, { dim, heads, ffn, eps });
 
-  // Only the future chunks are denoised; the head runs on them alone.
-  const futureTokens = slice(g, tokens, 1, 1, chunks); // [B, 8, P, dim]
-  const futureTemb = slice(g, temb, 0, 1, chunks); // [8, dim]
-  const v = cast(g, outputHead(g, futureTokens, futureTemb, { dim, eps, channels, patch, grid }), 'float32'); // [B, C, 8, h, w]
+  const tokens = cast(g, patchEmbedding(g, cast(g, x, floatType), dim, patch), 'float32'); // [1, S, dim]
+  const seq = grid[0] * grid[1] * grid[2];
+  debugOut(reshape(g, transpose(g, tokens, [0, 2, 1]), [1, dim, ...grid]), 'patch_embedding_out');
+  const { e, e0 } = timeEmbedding(g, timestep, {
+    freqDim,
+    dim,
+    count: preset.sampler.numTrainTimesteps,
+  });
+  debugOut(e, 'time_embedding_e');
+  debugOut(e0, 'time_projection_e0');
+  const context = textEmbedding(g, text, textDim, dim); // [1, textLen, dim]
+  debugOut(context, 'text_context');
 
-  const vCond = gather(g, v, g.ints([0]), 0);
-  const vUncond = gather(g, v, g.ints([-1]), 0);
-  const velocity = add(g, vUncond, mul(g, guidance, sub(g, vCond, vUncond))); // [1, C, 8, h, w]
-  const xNext = add(g, x, mul(g, sub(g, sigmaNext, sigma), velocity));
+  const inputs = { e0, rope: ropeTable(g, grid, dim / heads), context, history };
+  const size = { dim, heads, ffn, eps, historyDim: qformer.dim };
+  let stream = tokens;
+  for (let i = 0; i < layers; i++) {
+    stream = ditBlock(g, i, stream, inputs, size);
+    debugOut(stream, `block_out.${i}`);
+  }
+
+  const outFeatures = patch[0] * patch[1] * patch[2] * channels;
+  const headOut = outputHead(g, stream, e, { dim, eps, outFeatures }); // [1, S, ph·pw·C]
+  debugOut(headOut, 'head_out');
+  const velocity = cast(g, unpatchify(g, headOut, grid, patch, channels), 'float32');
   assertShape(velocity, x.shape, 'dit_step.velocity');
-  g.output(xNext, 'x_next');
   g.output(velocity, 'velocity');
 
   return {
     key: 'dit_step',
     graph: g,
     description:
-      `Sparse-video DiT step (Wan2.1-T2V, ${layers} blocks, dim ${dim}, ${heads} heads) with history cross-attention ` +
-      `over ${historyTokens} tokens; ${chunks} chunks × ${tokensPerChunk(preset)} tokens; Euler update x + (σ_next − σ)·v`,
-    isNewParameter: isDitHistoryParameter,
+      `SparseVideoNav video DiT (release SVNModel): ${layers} Wan blocks, dim ${dim}, ${heads} heads, ` +
+      `${chunks} chunks × ${tokensPerChunk(preset)} tokens, text ${textLen}×${textDim}, ` +
+      `history ${videoformer.numLatents}×${videoformer.dim}; output velocity (x0 = x − σ·v)`,
     metadata: {
-      chunkOffsets: Array.from(ditChunkOffsets(preset), Number),
-      futureChunks: future,
+      referenceChunks: preset.referenceChunks,
+      futureChunks: preset.futureChunkOffsets.length,
       tokensPerChunk: tokensPerChunk(preset),
-      sequenceTokens: chunks * tokensPerChunk(preset),
+      sequenceTokens: seq,
       textTokens: textLen,
-      historyTokens,
-      timestepScale: TIMESTEP_SCALE,
-      textBatch: 'text batch 1 = conditional only; 2 = [cond, uncond] for classifier-free guidance',
+      historyTokens: videoformer.numLatents,
+      numTrainTimesteps: preset.sampler.numTrainTimesteps,
     },
   };
-};
+}
+
+export const buildDitStep: NetworkBuilder = (preset, options) => ditStep(preset, options);

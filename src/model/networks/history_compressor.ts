@@ -1,87 +1,86 @@
-import type { NetworkBuilder, NetworkDefinition } from '../network';
-import type { DType } from '../onnx/dtype';
+import type { NetworkBuilder, NetworkBuildOptions, NetworkDefinition } from '../network';
 import { GraphBuilder } from '../onnx/graph';
-import { add, assertShape, cast, linear, unsqueeze } from '../onnx/ops';
-import { latentGrid, type ModelPreset } from '../presets';
-import { patchify, sinusoid, spatialPositionTable } from './former/embed';
-import { former } from './former/layer';
+import { assertShape, cast, linear, reshape, transpose } from '../onnx/ops';
+import { latentGrid, type ModelPreset, presetProblems } from '../presets';
+import { qFormer } from './former/qformer';
+import { videoFormer } from './former/video_former';
 
-/** Nominal history length for MAC accounting: the paper's N = 45 of Fig. 6(d). */
+/** Nominal history length for MAC accounting (the paper's N = 45 of Fig. 6(d)); the graph takes any N. */
 export const NOMINAL_HISTORY_CHUNKS = 45;
+/** Nominal text length for MAC accounting (the FiLM MLPs run on the trimmed T5 rows). */
+export const NOMINAL_TEXT_TOKENS = 32;
+
+export interface HistoryCompressorOptions extends NetworkBuildOptions {
+  /** History chunks N and text tokens used to count MACs (the graph is the same for any value). */
+  nominalChunks?: number;
+  nominalTextTokens?: number;
+  /** Also output the Q-Former result `qformer_out` [1, qformer.numLatents, qformer.dim] (tests, debugging). */
+  debug?: boolean;
+}
 
 /**
- * History compression (SYSTEM.md §2.2; paper Sec. III-D, Table A-II): a Q-Former along time, then a Video-Former
- * with 4× fewer queries, turning any number of past chunk latents into a fixed set of history tokens for the DiT's
- * history cross-attention.
+ * History compression of the release (`WanModel.process_history_features`, OFFICIAL.md §4): every latent pixel
+ * of every history chunk is a token, `history_pre_proj` → `history_post_proj` (no activation), a Q-Former over all
+ * chunks, regrouped to Video-Former frames, a Video-Former; both formers are FiLM-conditioned on the language.
  *
- * Inputs
- * - `history_latents` [1, 16, history_chunks, h, w] float32 (like every latent at a graph boundary): normalised
- *   chunk latents, oldest first; the last is the current chunk (so history_chunks ≥ 1).
- * - `history_ages` [history_chunks] float32: age of each chunk in chunks, 0 = newest. Ages instead of indices
- *   make the embedding of a chunk independent of how much history the ring holds.
- * Output `history_tokens` [1, videoformer.queries, videoformer.hidden] in the graph's float type (the DiT's `history`).
- *
- * Tokens *(ours, the paper is silent)*: 2×2 patches (64 features) → Linear `patch_embedding` → + fixed 2-D sin-cos
- * spatial position + age embedding (`age_embedding`: Linear on a sinusoid of the age, width = hidden, one vector
- * per chunk added to all of its tokens).
+ * Inputs: `history_latents` [1, 16, history_chunks, h, w] float32 (normalised, oldest first, 1 ≤ N ≤ maxFrames);
+ * `history_mask` [1, history_chunks] int64 (1 = valid; at least one must be valid); `text` [1, text_tokens,
+ * textDim] (the T5 rows trimmed to the real tokens); `text_mask` [1, text_tokens] int64 (1 = valid).
+ * Output: `history_features` [1, videoformer.numLatents, videoformer.dim], the DiT's `history_features`.
  */
-export const buildHistoryCompressor: NetworkBuilder = (preset, { floatType, attention }) =>
-  historyCompressor(preset, floatType, NOMINAL_HISTORY_CHUNKS, attention);
-
-/** The builder with the history length used for MAC accounting as a parameter (the graph is the same). */
-export function historyCompressor(
-  preset: ModelPreset,
-  floatType: DType,
-  nominalChunks: number,
-  attention: 'fused' | 'unfused' = 'fused',
-): NetworkDefinition {
-  const { patch, qformer, videoformer } = preset.history;
+export function historyCompressor(preset: ModelPreset, options: HistoryCompressorOptions): NetworkDefinition {
+  const { qformer, videoformer } = preset.history;
+  const { dim, textDim } = preset.dit;
   const C = preset.latentChannels;
   const { height: h, width: w } = latentGrid(preset);
-  const tokens = (h / patch) * (w / patch);
-  const hidden = qformer.hidden;
-  if (videoformer.hidden !== hidden) {
-    throw new Error(
-      `history: Q-Former hidden ${hidden} ≠ Video-Former hidden ${videoformer.hidden} (no projection between them)`,
-    );
-  }
+  const problems = presetProblems(preset).filter((p) => /Q-Former|Video-Former/.test(p));
+  if (problems.length) throw new Error(`history_compressor: ${problems.join('; ')}`);
+  const chunks = options.nominalChunks ?? NOMINAL_HISTORY_CHUNKS;
   const g = new GraphBuilder('history_compressor', {
-    floatType,
-    attention,
-    nominalDims: { history_chunks: nominalChunks, history_tokens: nominalChunks * tokens },
+    floatType: options.floatType,
+    attention: options.attention,
+    nominalDims: {
+      history_chunks: chunks,
+      valid_chunks: chunks,
+      history_tokens: chunks * h * w,
+      text_tokens: options.nominalTextTokens ?? NOMINAL_TEXT_TOKENS,
+    },
   });
   const latents = g.input('history_latents', 'float32', [1, C, 'history_chunks', h, w]);
-  const ages = g.input('history_ages', 'float32', ['history_chunks']);
+  const mask = g.input('history_mask', 'int64', [1, 'history_chunks']);
+  const text = g.input('text', g.floatType, [1, 'text_tokens', textDim]);
+  const textMask = g.input('text_mask', 'int64', [1, 'text_tokens']);
 
-  const patches = patchify(g, cast(g, latents, floatType), patch); // [1, N, T, 64]
-  let x = linear(g, patches, 'patch_embedding', C * patch * patch, hidden); // [1, N, T, hidden]
-  x = add(
+  // b c f h w → b f (h w) c: one token per latent pixel, not patchified.
+  const pixels = reshape(g, transpose(g, cast(g, latents, g.floatType), [0, 2, 3, 4, 1]), [0, 0, h * w, C]);
+  const projected = linear(
     g,
-    x,
-    g.constant(
-      spatialPositionTable(h / patch, w / patch, hidden),
-      [tokens, hidden],
-      floatType,
-      'spatial_pos',
-    ),
+    linear(g, pixels, 'history_pre_proj', C, dim),
+    'history_post_proj',
+    dim,
+    qformer.dim,
   );
-  const age = g.scope('age_embedding', () => linear(g, sinusoid(g, ages, hidden), 'linear', hidden, hidden)); // [N, hidden]
-  x = add(g, x, unsqueeze(g, age, [1])); // [1, N, T, hidden] + [N, 1, hidden]
-  // [1, N·T, hidden], oldest chunk first. Reshape by hand to name the token axis, so MACs count N·T keys.
-  const historyTokens = g.node('Reshape', [x, g.ints([1, -1, hidden])], {
-    shape: [1, 'history_tokens', hidden],
-  })[0]!;
-
-  const temporal = former(g, 'qformer', historyTokens, qformer); // [1, 10240, 512]
-  const spatial = former(g, 'videoformer', temporal, videoformer); // [1, 2560, 512]
-  assertShape(spatial, [1, videoformer.queries, videoformer.hidden], 'history_tokens');
-  g.output(spatial, 'history_tokens');
+  const language = { text, textMask, textDim };
+  const q = qFormer(g, { tokens: projected, mask, ...language }, qformer); // [1, numFrame·HW, dim]
+  if (options.debug) g.output(q, 'qformer_out');
+  const frames = reshape(g, q, [1, videoformer.numFrame, h * w, qformer.dim]);
+  const features = videoFormer(g, { features: frames, inputDim: qformer.dim, ...language }, videoformer);
+  assertShape(features, [1, videoformer.numLatents, videoformer.dim], 'history_features');
+  g.output(features, 'history_features');
   return {
     key: 'history_compressor',
     graph: g,
     description:
-      `History compressor: ${qformer.layers}-layer Q-Former (${qformer.queries} queries) → ` +
-      `${videoformer.layers}-layer Video-Former (${videoformer.queries} queries), hidden ${hidden}`,
-    metadata: { historyTokens: videoformer.queries, hidden, tokensPerChunk: tokens },
+      `History compressor (release): per-pixel tokens 16→${dim}→${qformer.dim}, ${qformer.depth}-layer Q-Former ` +
+      `(${qformer.numLatents} queries, FiLM) → ${videoformer.depth}-layer Video-Former ` +
+      `(${videoformer.numFrame} frames × ${videoformer.numLatents / videoformer.numFrame} queries, FiLM)`,
+    metadata: {
+      historyTokens: videoformer.numLatents,
+      historyDim: videoformer.dim,
+      maxHistoryChunks: qformer.maxFrames,
+      tokensPerChunk: h * w,
+    },
   };
 }
+
+export const buildHistoryCompressor: NetworkBuilder = (preset, options) => historyCompressor(preset, options);

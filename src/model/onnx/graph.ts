@@ -14,7 +14,9 @@ export interface Tensor {
 export type Init =
   | { kind: 'normal'; std: number; mean?: number }
   | { kind: 'uniform'; low: number; high: number }
-  | { kind: 'constant'; value: number };
+  | { kind: 'constant'; value: number }
+  /** A fixed table computed in code (e.g. a sinusoid buffer the checkpoint stores), produced on demand. */
+  | { kind: 'table'; values: () => Float32Array };
 
 export const zeros: Init = { kind: 'constant', value: 0 };
 export const ones: Init = { kind: 'constant', value: 1 };

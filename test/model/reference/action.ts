@@ -15,7 +15,7 @@ import {
   type Weights,
 } from './former';
 
-/** Reference action context: latents [16, 8, h, w], text [textLen, textDim] → video [640·hidden], text [textLen·hidden]. */
+/** Reference action context: latents [16, chunks, h, w], text [textLen, textDim] → video [640·hidden], text [textLen·hidden]. */
 export function actionContextRef(
   preset: ModelPreset,
   w: Weights,
@@ -25,7 +25,7 @@ export function actionContextRef(
   const { patch: p, videoformer } = preset.action;
   const { hidden } = videoformer;
   const { height: h, width: W } = latentGrid(preset);
-  const F = preset.sparseOffsets.length;
+  const F = preset.action.chunks;
   const x = embedPatches(latents, { C: preset.latentChannels, F, h, w: W, p }, hidden, w, 'patch_embedding');
   const T = x.rows / F;
   const chunk = weight(w, 'chunk_embedding');

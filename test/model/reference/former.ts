@@ -1,5 +1,5 @@
 /**
- * Plain TypeScript reference of the transformer pieces shared by the history compressor and the action head:
+ * Plain TypeScript reference of the action head's transformer pieces (the paper's design, not released):
  * loops over Float32Array, written from the equations, independent of the graph code (no ops.ts). Weights are
  * looked up by checkpoint name in checkpoint layout (Linear weight [out, in]).
  */

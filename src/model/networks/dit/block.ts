@@ -1,27 +1,16 @@
-import type { Dim, GraphBuilder, Tensor } from '../../onnx/graph';
-import {
-  add,
-  cast,
-  gelu,
-  linear,
-  mul,
-  multiHeadAttention,
-  reshape,
-  rmsNorm,
-  splitLast,
-} from '../../onnx/ops';
-import { affineLayerNorm, expandBatch, layerNorm32 } from './common';
+import type { GraphBuilder, Tensor } from '../../onnx/graph';
+import { add, cast, gelu, linear, mul, multiHeadAttention, rmsNorm, slice } from '../../onnx/ops';
+import { affineLayerNorm, modulate } from './common';
 import { applyRope, type RopeTable } from './rope';
 
 /**
- * One Wan2.1 transformer block plus SparseVideoNav's history cross-attention (paper Sec. III-D, CDiT-style):
- *   x += gate · SelfAttn(LN(x)(1+scale)+shift)           attn1, 3-D RoPE
- *   x += CrossAttn_text(norm2(x))                          attn2
- *   x += CrossAttn_history(norm3(x))                       attn3, output projection zero-initialised
- *   x += c_gate · FFN(LN(x)(1+c_scale)+c_shift)
- * The residual stream and all modulation are fp32 (Wan computes them in fp32); projections and attention run in
- * the graph's float type. Diffusers' own `norm3` is the FFN's modulated norm without parameters, so naming the
- * history norm `norm3` clashes with no checkpoint tensor.
+ * One `WanHistoryAttentionBlock` of the release (OFFICIAL.md §5), parameters `blocks.N.*`:
+ *   (shift, scale, gate, c_shift, c_scale, c_gate) = modulation + e0           (fp32)
+ *   x += gate · self_attn(LN(x)(1+scale)+shift)                                3-D RoPE
+ *   x += cross_attn(norm3(x), text context)                                    no mask, no gate
+ *   x += history_cross_attn(norm_history(x), history_proj(history features))  no mask, no gate
+ *   x += c_gate · ffn(LN(x)(1+c_scale)+c_shift)
+ * The residual stream stays fp32 (Wan adds in fp32); projections and attention run in the graph's float type.
  */
 
 export interface BlockSize {
@@ -29,60 +18,62 @@ export interface BlockSize {
   heads: number;
   ffn: number;
   eps: number;
+  /** Width of the history features (`history_dim` = the Q-Former dim). */
+  historyDim: number;
 }
 
 export interface BlockInputs {
-  /** e0: per-chunk timestep modulation, fp32 [F, 1, 6·dim]. */
+  /** e0 [1, 6, dim] fp32: the time projection shared by every block. */
   e0: Tensor;
   rope: RopeTable;
-  /** Embedded text tokens [B, L, dim], float type. */
-  text: Tensor;
-  /** Embedded history tokens [1, Lh, dim], float type, shared by every batch entry. */
+  /** Embedded text [1, textLen, dim], float type. */
+  context: Tensor;
+  /** Video-Former output [1, historyTokens, historyDim], float type. */
   history: Tensor;
-  /** Runtime batch size (int64 [1]) and its symbolic dim, for broadcasting the history keys/values. */
-  batch: Tensor;
-  batchDim: Dim;
-}
-
-interface AttentionOptions {
-  rope?: RopeTable;
-  /** Keys/values are computed at batch 1 and broadcast to the query batch (history: same for cond/uncond). */
-  expandContext?: { batch: Tensor; batchDim: Dim };
-  zeroOut?: boolean;
 }
 
 /**
- * Wan attention: q and k are RMS-normalised over the full width (`norm_q`, `norm_k`) before the head split,
- * RoPE (self-attention only), MultiHeadAttention with scale 1/√headDim, `to_out.0`. x [B, S, dim] → [B, S, dim].
+ * Wan attention: q and k are RMS-normalised over the full width (`norm_q`, `norm_k`) before the head split, RoPE
+ * on q and k when given (self-attention only), softmax scale 1/√headDim, output linear `o`. All four linears have
+ * biases. x [1, S, dim], context [1, L, dim] → [1, S, dim] in the graph's float type.
  */
 export function wanAttention(
   g: GraphBuilder,
   name: string,
   x: Tensor,
   context: Tensor,
-  size: BlockSize,
-  options: AttentionOptions = {},
+  size: Pick<BlockSize, 'dim' | 'heads' | 'eps'>,
+  rope?: RopeTable,
 ): Tensor {
   const { dim, heads, eps } = size;
   return g.scope(name, () => {
-    let q = rmsNorm(g, linear(g, x, 'to_q', dim, dim), dim, { eps, name: 'norm_q' });
-    let k = rmsNorm(g, linear(g, context, 'to_k', dim, dim), dim, { eps, name: 'norm_k' });
-    let v = linear(g, context, 'to_v', dim, dim);
-    if (options.rope) {
-      q = applyRope(g, q, heads, options.rope);
-      k = applyRope(g, k, heads, options.rope);
-    }
-    if (options.expandContext) {
-      const { batch, batchDim } = options.expandContext;
-      k = expandBatch(g, k, batch, batchDim);
-      v = expandBatch(g, v, batch, batchDim);
+    let q = rmsNorm(g, linear(g, x, 'q', dim, dim), dim, { eps, name: 'norm_q' });
+    let k = rmsNorm(g, linear(g, context, 'k', dim, dim), dim, { eps, name: 'norm_k' });
+    const v = linear(g, context, 'v', dim, dim);
+    if (rope) {
+      q = applyRope(g, q, heads, rope);
+      k = applyRope(g, k, heads, rope);
     }
     const o = multiHeadAttention(g, q, k, v, heads, { scale: 1 / Math.sqrt(dim / heads) });
-    return g.scope('to_out', () => linear(g, o, '0', dim, dim, { zeroInit: options.zeroOut === true }));
+    return linear(g, o, 'o', dim, dim);
   });
 }
 
-/** x [B, F, P, dim] fp32 → same; `index` names the block (`blocks.N.*`). */
+/** Linear, GELU, Linear as `name.0` / `name.2`; `tanh` for the DiT FFN, exact erf for `history_proj`. */
+export function mlp(
+  g: GraphBuilder,
+  name: string,
+  x: Tensor,
+  widths: readonly [number, number, number],
+  approximate: 'none' | 'tanh',
+): Tensor {
+  const [inDim, hidden, out] = widths;
+  return g.scope(name, () =>
+    linear(g, gelu(g, linear(g, x, '0', inDim, hidden), approximate), '2', hidden, out),
+  );
+}
+
+/** x [1, S, dim] fp32 → same; `index` names the block. */
 export function ditBlock(
   g: GraphBuilder,
   index: number,
@@ -90,50 +81,33 @@ export function ditBlock(
   inputs: BlockInputs,
   size: BlockSize,
 ): Tensor {
-  const { dim, ffn, eps } = size;
-  const [, f, p] = x.shape as [Dim, number, number];
-  const seq = f * p;
-  const toSequence = (t: Tensor) => reshape(g, t, [0, seq, dim]); // [B, F·P, dim]
-  const toChunks = (t: Tensor) => cast(g, reshape(g, t, [0, f, p, dim]), 'float32'); // [B, F, P, dim] fp32
-  const one = g.constant(new Float32Array([1]), [], 'float32', 'one');
-  const modulate = (t: Tensor, shift: Tensor, scale: Tensor) =>
-    cast(g, add(g, mul(g, layerNorm32(g, t, dim, eps), add(g, scale, one)), shift), g.floatType);
-
+  const { dim, ffn, eps, historyDim } = size;
+  const f32 = (t: Tensor) => cast(g, t, 'float32');
   return g.scope('blocks', () =>
     g.scope(index, () => {
-      const table = g.param('scale_shift_table', [1, 6, dim], { kind: 'normal', std: 1 / Math.sqrt(dim) });
-      const mods = add(g, reshape(g, cast(g, table, 'float32'), [1, 1, 6 * dim]), inputs.e0); // [F, 1, 6·dim]
-      const [shift, scale, gate, cShift, cScale, cGate] = splitLast(g, mods, 6) as [
-        Tensor,
-        Tensor,
-        Tensor,
-        Tensor,
-        Tensor,
-        Tensor,
-      ];
+      const table = g.param('modulation', [1, 6, dim], { kind: 'normal', std: 1 / Math.sqrt(dim) });
+      const mods = add(g, f32(table), inputs.e0); // [1, 6, dim]
+      const [shift, scale, gate, cShift, cScale, cGate] = [0, 1, 2, 3, 4, 5].map((j) =>
+        slice(g, mods, 1, j, j + 1),
+      ) as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]; // each [1, 1, dim]
 
-      const selfIn = toSequence(modulate(x, shift, scale));
-      const selfOut = wanAttention(g, 'attn1', selfIn, selfIn, size, { rope: inputs.rope });
-      x = add(g, x, mul(g, toChunks(selfOut), gate));
+      const selfIn = modulate(g, x, dim, eps, shift, scale);
+      x = add(g, x, mul32(g, wanAttention(g, 'self_attn', selfIn, selfIn, size, inputs.rope), gate));
 
-      const textIn = toSequence(affineLayerNorm(g, x, dim, eps, 'norm2'));
-      x = add(g, x, toChunks(wanAttention(g, 'attn2', textIn, inputs.text, size)));
+      const textIn = affineLayerNorm(g, x, dim, eps, 'norm3');
+      x = add(g, x, f32(wanAttention(g, 'cross_attn', textIn, inputs.context, size)));
 
-      const historyIn = toSequence(affineLayerNorm(g, x, dim, eps, 'norm3'));
-      const historyOut = wanAttention(g, 'attn3', historyIn, inputs.history, size, {
-        expandContext: { batch: inputs.batch, batchDim: inputs.batchDim },
-        zeroOut: true,
-      });
-      x = add(g, x, toChunks(historyOut));
+      const historyTokens = mlp(g, 'history_proj', inputs.history, [historyDim, historyDim, dim], 'none');
+      const historyIn = affineLayerNorm(g, x, dim, eps, 'norm_history');
+      x = add(g, x, f32(wanAttention(g, 'history_cross_attn', historyIn, historyTokens, size)));
 
-      const ffnIn = modulate(x, cShift, cScale); // [B, F, P, dim]
-      const hidden = g.scope('ffn', () =>
-        g.scope('net', () => {
-          const h = g.scope('0', () => gelu(g, linear(g, ffnIn, 'proj', dim, ffn), 'tanh'));
-          return linear(g, h, '2', ffn, dim);
-        }),
-      );
-      return add(g, x, mul(g, cast(g, hidden, 'float32'), cGate));
+      const hidden = mlp(g, 'ffn', modulate(g, x, dim, eps, cShift, cScale), [dim, ffn, dim], 'tanh');
+      return add(g, x, mul32(g, hidden, cGate));
     }),
   );
+}
+
+/** The gated residual term cast(y, fp32) · gate. */
+function mul32(g: GraphBuilder, y: Tensor, gate: Tensor): Tensor {
+  return mul(g, cast(g, y, 'float32'), gate);
 }

@@ -3,27 +3,24 @@ import {
   add,
   assertShape,
   cast,
-  concat,
-  cos,
+  gather,
   gelu,
   linear,
   matmul,
-  mul,
   reshape,
   silu,
-  sin,
   transpose,
 } from '../../onnx/ops';
 
 /**
- * Wan2.1's input embeddings with Diffusers' parameter names: the patch embedding (a Conv3d whose kernel equals its
- * stride, so it is a patchify + MatMul), the text/history projections and the per-chunk timestep embedding.
+ * The input embeddings of the release's WanModel (OFFICIAL.md §5), with its parameter names: the patch embedding,
+ * the text MLP and the time embedding of the integer timestep.
  */
 
 /**
- * `patch_embedding`: Conv3d C→dim, kernel = stride = (1, ph, pw). The weight keeps the checkpoint's 5-D shape
- * [dim, C, 1, ph, pw] and is flattened in the graph (ORT folds that once at load).
- * latents [1, C, F, H, W] → tokens [1, F, P, dim], P = (H/ph)·(W/pw) in (h, w) row-major order.
+ * `patch_embedding`: Conv3d C→dim with kernel = stride = (1, ph, pw), expressed as patchify + MatMul. The weight
+ * keeps the checkpoint's 5-D shape [dim, C, 1, ph, pw] and is flattened in the graph (ORT folds that at load).
+ * latents [1, C, F, H, W] → tokens [1, F·hp·wp, dim] in (frame, row, column) order, as `flatten(2)` leaves them.
  */
 export function patchEmbedding(
   g: GraphBuilder,
@@ -33,10 +30,7 @@ export function patchEmbedding(
 ): Tensor {
   const [pt, ph, pw] = patch;
   const [b, c, f, h, w] = latents.shape as number[];
-  if (pt !== 1)
-    throw new Error(
-      `dit: temporal patch ${pt} unsupported — one chunk is one latent frame (patch (1, ph, pw))`,
-    );
+  if (pt !== 1) throw new Error(`dit: temporal patch ${pt} unsupported — one chunk is one latent frame`);
   if (h! % ph || w! % pw) throw new Error(`dit: latent ${h}×${w} is not divisible by patch ${ph}×${pw}`);
   const [hp, wp] = [h! / ph, w! / pw];
   const features = c! * ph * pw;
@@ -46,50 +40,55 @@ export function patchEmbedding(
     const wMat = transpose(g, reshape(g, weight, [dim, features]), [1, 0]); // [C·ph·pw, dim]
     const split = reshape(g, latents, [b!, c!, f!, hp, ph, wp, pw]);
     const patches = transpose(g, split, [0, 2, 3, 5, 1, 4, 6]); // [1, F, hp, wp, C, ph, pw]
-    const flat = reshape(g, patches, [b!, f!, hp * wp, features]); // [1, F, P, C·ph·pw]
-    return add(g, matmul(g, flat, wMat), bias); // [1, F, P, dim]
+    const flat = reshape(g, patches, [b!, f! * hp * wp, features]); // [1, S, C·ph·pw]
+    return add(g, matmul(g, flat, wMat), bias); // [1, S, dim]
   });
 }
 
-/** Linear, GELU(tanh), Linear — Wan's text projection (PixArt-α style), reused for the history tokens. */
-export function tokenEmbedder(g: GraphBuilder, name: string, x: Tensor, inDim: number, dim: number): Tensor {
-  return g.scope(name, () => {
-    const h = gelu(g, linear(g, x, 'linear_1', inDim, dim), 'tanh');
-    return linear(g, h, 'linear_2', dim, dim);
+/** `text_embedding`: Linear(textDim → dim), GELU(tanh), Linear(dim → dim) on the zero-padded text rows. */
+export function textEmbedding(g: GraphBuilder, text: Tensor, textDim: number, dim: number): Tensor {
+  return g.scope('text_embedding', () => {
+    const h = gelu(g, linear(g, text, '0', textDim, dim), 'tanh');
+    return linear(g, h, '2', dim, dim);
   });
 }
 
 /**
- * Sinusoidal timestep features, cos half first, frequencies 10000^(−i/half) (Diffusers' Timesteps with
- * flip_sin_to_cos and no frequency shift). timesteps [F] fp32 → [F, freqDim] fp32.
+ * Row t = [cos(t·ω_i), sin(t·ω_i)], ω_i = 10000^(−i/half), i < half, for every integer timestep t < `count`,
+ * computed in float64 like Wan's `sinusoidal_embedding_1d` and rounded once to float32. A lookup table instead of
+ * in-graph Sin/Cos keeps large arguments (t·ω up to ≈1000 rad) exact in any float type and on every provider.
  */
-export function timestepSinusoid(g: GraphBuilder, timesteps: Tensor, freqDim: number): Tensor {
+export function timestepTable(count: number, freqDim: number): Float32Array {
   if (freqDim % 2) throw new Error(`dit: freqDim must be even, got ${freqDim}`);
   const half = freqDim / 2;
-  const freqs = new Float32Array(half);
-  for (let i = 0; i < half; i++) freqs[i] = Math.exp((-Math.log(10000) * i) / half);
-  const [f] = timesteps.shape;
-  const args = mul(g, reshape(g, timesteps, [f!, 1]), g.constant(freqs, [1, half], 'float32', 'time_freqs')); // [F, half]
-  return concat(g, [cos(g, args), sin(g, args)], -1);
+  const out = new Float32Array(count * freqDim);
+  for (let t = 0; t < count; t++) {
+    for (let i = 0; i < half; i++) {
+      const angle = t * Math.pow(10000, -i / half);
+      out[t * freqDim + i] = Math.cos(angle);
+      out[t * freqDim + half + i] = Math.sin(angle);
+    }
+  }
+  return out;
 }
 
 /**
- * `condition_embedder.time_embedder` and `time_proj` on per-chunk timesteps. Returns temb [F, dim] (for the head)
- * and e0 [F, 6·dim] (the six block modulations), both fp32 because Wan applies modulation in fp32.
+ * `time_embedding` (Linear, SiLU, Linear) and `time_projection` (SiLU, Linear) of one integer timestep for all
+ * tokens. timestep int64 [1] (0 ≤ t < `count`; larger values fail in the Gather) → e [1, dim] (head modulation) and
+ * e0 [1, 6, dim] (block modulations), both fp32 as Wan applies modulation in fp32.
  */
 export function timeEmbedding(
   g: GraphBuilder,
-  timesteps: Tensor,
-  freqDim: number,
-  dim: number,
-): { temb: Tensor; e0: Tensor } {
-  const [f] = timesteps.shape;
-  const features = cast(g, timestepSinusoid(g, timesteps, freqDim), g.floatType);
-  const temb = g.scope('time_embedder', () => {
-    const h = silu(g, linear(g, features, 'linear_1', freqDim, dim));
-    return linear(g, h, 'linear_2', dim, dim);
-  });
-  const e0 = linear(g, silu(g, temb), 'time_proj', dim, 6 * dim);
-  assertShape(e0, [f!, 6 * dim], 'dit.e0');
-  return { temb: cast(g, temb, 'float32'), e0: cast(g, e0, 'float32') };
+  timestep: Tensor,
+  options: { freqDim: number; dim: number; count: number },
+): { e: Tensor; e0: Tensor } {
+  const { freqDim, dim, count } = options;
+  const table = g.constant(timestepTable(count, freqDim), [count, freqDim], 'float32', 'timestep_table');
+  const features = cast(g, gather(g, table, timestep, 0), g.floatType); // [1, freqDim]
+  const e = g.scope('time_embedding', () =>
+    linear(g, silu(g, linear(g, features, '0', freqDim, dim)), '2', dim, dim),
+  );
+  const e0 = g.scope('time_projection', () => linear(g, silu(g, e), '1', dim, 6 * dim));
+  assertShape(e0, [1, 6 * dim], 'dit.e0');
+  return { e: cast(g, e, 'float32'), e0: reshape(g, cast(g, e0, 'float32'), [1, 6, dim]) };
 }

@@ -1,40 +1,40 @@
-import type { Dim, GraphBuilder, Tensor } from '../../onnx/graph';
-import { add, cast, linear, mul, reshape, splitLast, transpose, unsqueeze } from '../../onnx/ops';
-import { layerNorm32 } from './common';
+import type { GraphBuilder, Tensor } from '../../onnx/graph';
+import { add, cast, linear, reshape, slice, transpose, unsqueeze } from '../../onnx/ops';
+import { modulate } from './common';
 
 /**
- * Wan's output head: (shift, scale) = `scale_shift_table` [1, 2, dim] + temb (not e0), `proj_out` on
- * LN(x)(1+scale)+shift, then unpatchify with the channels innermost (p_h, p_w, c) as Wan does.
- * x [B, F, P, dim] fp32, temb [F, dim] fp32 → velocity [B, C, F, H, W] in the graph's float type.
+ * The release's `head`: (shift, scale) = `head.modulation` [1, 2, dim] + e (the time embedding, not e0), then
+ * `head.head` on LN(x)(1+scale)+shift. x [1, S, dim] fp32, e [1, dim] fp32 → [1, S, ph·pw·C] (`head_out`).
  */
 export function outputHead(
   g: GraphBuilder,
   x: Tensor,
-  temb: Tensor,
-  options: {
-    dim: number;
-    eps: number;
-    channels: number;
-    patch: readonly [number, number, number];
-    grid: [number, number];
-  },
+  e: Tensor,
+  options: { dim: number; eps: number; outFeatures: number },
 ): Tensor {
-  const { dim, eps, channels, patch, grid } = options;
+  const { dim, eps, outFeatures } = options;
+  return g.scope('head', () => {
+    const table = g.param('modulation', [1, 2, dim], { kind: 'normal', std: 1 / Math.sqrt(dim) });
+    const mods = add(g, cast(g, table, 'float32'), unsqueeze(g, e, [1])); // [1, 2, dim]
+    const [shift, scale] = [slice(g, mods, 1, 0, 1), slice(g, mods, 1, 1, 2)];
+    return linear(g, modulate(g, x, dim, eps, shift, scale), 'head', dim, outFeatures);
+  });
+}
+
+/**
+ * Wan's unpatchify: each token's features are ordered (p, q, r, c) with the channel innermost; token (f, h, w)
+ * fills out[c, f, h·ph + q, w·pw + r] (temporal patch 1). [1, S, ph·pw·C] → [1, C, F, hp·ph, wp·pw].
+ */
+export function unpatchify(
+  g: GraphBuilder,
+  x: Tensor,
+  grid: readonly [number, number, number],
+  patch: readonly [number, number, number],
+  channels: number,
+): Tensor {
+  const [f, hp, wp] = grid;
   const [, ph, pw] = patch;
-  const [hp, wp] = grid;
-  const [, f] = x.shape as [Dim, number];
-  const table = g.param('scale_shift_table', [1, 2, dim], { kind: 'normal', std: 1 / Math.sqrt(dim) });
-  const [shiftT, scaleT] = splitLast(g, reshape(g, cast(g, table, 'float32'), [2 * dim]), 2) as [
-    Tensor,
-    Tensor,
-  ];
-  const t = unsqueeze(g, temb, [1]); // [F, 1, dim]
-  const shift = add(g, t, shiftT);
-  const scale = add(g, t, scaleT);
-  const one = g.constant(new Float32Array([1]), [], 'float32', 'one');
-  const normed = cast(g, add(g, mul(g, layerNorm32(g, x, dim, eps), add(g, scale, one)), shift), g.floatType);
-  const out = linear(g, normed, 'proj_out', dim, ph * pw * channels); // [B, F, P, ph·pw·C]
-  const split = reshape(g, out, [0, f, hp, wp, ph, pw, channels]);
-  const ordered = transpose(g, split, [0, 6, 1, 2, 4, 3, 5]); // [B, C, F, hp, ph, wp, pw]
-  return reshape(g, ordered, [0, channels, f, hp * ph, wp * pw]);
+  const split = reshape(g, x, [1, f, hp, wp, ph, pw, channels]);
+  const ordered = transpose(g, split, [0, 6, 1, 2, 4, 3, 5]); // [1, C, F, hp, ph, wp, pw]
+  return reshape(g, ordered, [1, channels, f, hp * ph, wp * pw]);
 }

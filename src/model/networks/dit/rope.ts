@@ -1,34 +1,42 @@
 import type { Dim, GraphBuilder, Tensor } from '../../onnx/graph';
-import { add, cast, concat, cos, expand, mul, reshape, sin, splitLast, sub } from '../../onnx/ops';
+import { add, concat, mul, reshape, splitLast, sub } from '../../onnx/ops';
 
 /**
- * Wan's 3-D rotary position embedding for self-attention. The head dim is split frame | height | width; each axis
- * rotates adjacent pairs (2i, 2i+1) by position · 10000^(−2j/d_axis). Height and width positions are the grid
- * indices (constants); the frame position of chunk i is `chunk_offsets[i]`, a graph input, so the model sees the
- * real gaps between the sparse future chunks (0 for the current chunk, then 1, 2, 5, …, 20).
+ * Wan's 3-D rotary position embedding of the self-attention (OFFICIAL.md §5). Each head's channels form headDim/2
+ * complex pairs of adjacent channels (2i, 2i+1); the pairs are split frame | height | width and rotate by
+ * position · 10000^(−2j/d_axis). Positions are the plain token-grid indices (frames 0…F−1 contiguous: the release
+ * encodes no gaps between its sparse future chunks), so the whole table is a constant computed here in float64.
  */
 
-/** Head-dim split frame | height | width: d − 4⌊d/6⌋ | 2⌊d/6⌋ | 2⌊d/6⌋ (44 | 42 | 42 at 128). */
+/**
+ * Channels per axis: frame d − 4⌊d/6⌋, height and width 2⌊d/6⌋ each (44 | 42 | 42 at head dim 128, 12 | 10 | 10
+ * at 32), i.e. the release's pair split c − 2⌊c/3⌋ | ⌊c/3⌋ | ⌊c/3⌋ with c = d/2 pairs.
+ */
 export function ropeAxes(headDim: number): { frame: number; height: number; width: number } {
   const hw = 2 * Math.floor(headDim / 6);
   const frame = headDim - 2 * hw;
-  if (headDim % 2 || frame % 2 || hw === 0)
-    throw new Error(`dit: head dim ${headDim} cannot be split into even 3-D RoPE axes`);
+  if (headDim % 2 || hw === 0)
+    throw new Error(`dit: head dim ${headDim} cannot be split into 3-D RoPE axes (needs an even dim ≥ 6)`);
   return { frame, height: hw, width: hw };
 }
 
-function axisFrequencies(axisDim: number): Float32Array {
-  const out = new Float32Array(axisDim / 2);
-  for (let j = 0; j < out.length; j++) out[j] = Math.pow(10000, (-2 * j) / axisDim);
-  return out;
-}
-
-/** Rotation angles of every (token, pair) from grid indices, flattened over the given axis lengths. */
-function gridAngles(positions: number, axisDim: number): Float32Array {
-  const freqs = axisFrequencies(axisDim);
-  const out = new Float32Array(positions * freqs.length);
-  for (let p = 0; p < positions; p++)
-    for (let j = 0; j < freqs.length; j++) out[p * freqs.length + j] = p * freqs[j]!;
+/** Rotation angle of every (token, pair) for the grid [F, hp, wp], tokens in (f, h, w) row-major order. */
+export function ropeAngles(grid: readonly [number, number, number], headDim: number): Float64Array {
+  const axes = ropeAxes(headDim);
+  const freqs = (axisDim: number) =>
+    Array.from({ length: axisDim / 2 }, (_, j) => 1 / Math.pow(10000, (2 * j) / axisDim));
+  const [ff, fh, fw] = [freqs(axes.frame), freqs(axes.height), freqs(axes.width)];
+  const pairs = headDim / 2;
+  const [f, hp, wp] = grid;
+  const out = new Float64Array(f * hp * wp * pairs);
+  let o = 0;
+  for (let t = 0; t < f; t++)
+    for (let r = 0; r < hp; r++)
+      for (let c = 0; c < wp; c++) {
+        for (const v of ff) out[o++] = t * v;
+        for (const v of fh) out[o++] = r * v;
+        for (const v of fw) out[o++] = c * v;
+      }
   return out;
 }
 
@@ -38,40 +46,21 @@ export interface RopeTable {
   sin: Tensor;
 }
 
-/**
- * cos/sin of the rotation angles for the token grid [F, hp, wp] (tokens in (f, h, w) row-major order).
- * chunkOffsets: int64 [F].
- */
+/** cos/sin of the rotation angles as graph constants (rounded once from float64). */
 export function ropeTable(
   g: GraphBuilder,
-  chunkOffsets: Tensor,
-  hp: number,
-  wp: number,
+  grid: readonly [number, number, number],
   headDim: number,
 ): RopeTable {
-  const axes = ropeAxes(headDim);
-  const [f] = chunkOffsets.shape as [number];
-  const half = { frame: axes.frame / 2, height: axes.height / 2, width: axes.width / 2 };
-  const grid = [f, hp, wp];
-  const positions = reshape(g, cast(g, chunkOffsets, 'float32'), [f, 1]);
-  const frameFreqs = g.constant(axisFrequencies(axes.frame), [1, half.frame], 'float32', 'rope_frame_freqs');
-  const frame = reshape(g, mul(g, positions, frameFreqs), [f, 1, 1, half.frame]);
-  const height = g.constant(gridAngles(hp, axes.height), [1, hp, 1, half.height], 'float32', 'rope_height');
-  const width = g.constant(gridAngles(wp, axes.width), [1, 1, wp, half.width], 'float32', 'rope_width');
-  const angles = concat(
-    g,
-    [
-      expand(g, frame, [...grid, half.frame]),
-      expand(g, height, [...grid, half.height]),
-      expand(g, width, [...grid, half.width]),
-    ],
-    -1,
-  ); // [F, hp, wp, headDim/2]
-  const flat = reshape(g, angles, [f * hp * wp, 1, headDim / 2, 1]);
-  return { cos: cast(g, cos(g, flat), g.floatType), sin: cast(g, sin(g, flat), g.floatType) };
+  const angles = ropeAngles(grid, headDim);
+  const shape = [grid[0] * grid[1] * grid[2], 1, headDim / 2, 1];
+  return {
+    cos: g.constant(Float32Array.from(angles, Math.cos), shape, g.floatType, 'rope_cos'),
+    sin: g.constant(Float32Array.from(angles, Math.sin), shape, g.floatType, 'rope_sin'),
+  };
 }
 
-/** Rotates adjacent pairs of every head of x [B, S, heads·headDim] by the table's angles. */
+/** Rotates adjacent channel pairs of every head of x [B, S, heads·headDim] by the table's angles. */
 export function applyRope(g: GraphBuilder, x: Tensor, heads: number, table: RopeTable): Tensor {
   const [, s, d] = x.shape as [Dim, number, number];
   const headDim = d / heads;

@@ -4,11 +4,11 @@ import { add, assertShape, layerNorm, unsqueeze } from '../../onnx/ops';
 import { attention } from './attention';
 import { feedForward } from './ffn';
 
-/** LayerNorm epsilon of every former and of the action DiT (Wan's value, so all our transformers agree). */
+/** LayerNorm epsilon of the action head's former and DiT (not released; Wan's value). The release's formers use 1e-5. */
 export const FORMER_EPS = 1e-6;
 
 /**
- * One former layer (Q-Former / Video-Former), pre-LN with residuals:
+ * One layer of the action head's Action Video-Former (paper design; the action head is not released), pre-LN:
  *   x += SelfAttn(norm1(x));  x += CrossAttn(norm2(x), context);  x += FFN(norm3(x)).
  * x: [1, Q, hidden] queries, context: [1, L, hidden] → [1, Q, hidden].
  */
@@ -41,7 +41,7 @@ export function formerLayer(g: GraphBuilder, x: Tensor, context: Tensor, size: F
 /**
  * A former under scope `name`: `size.queries` learned queries attend to `context` through `size.layers` layers.
  * The context is normalised once (`norm_context`), the output once more (`norm_out`). Whatever the length of the
- * context, the output is [1, queries, hidden]: this is what makes the cost downstream independent of history length.
+ * context, the output is [1, queries, hidden].
  */
 export function former(g: GraphBuilder, name: string, context: Tensor, size: FormerSize): Tensor {
   const { hidden, queries, layers } = size;
