@@ -26,8 +26,8 @@ export function tinyModelDir(attention: 'fused' | 'unfused' = 'fused', seed = 0)
   return dir;
 }
 
-/** A deterministic model-resolution frame ([3, 64, 112] in [-1, 1]) that changes with `i`. */
-export function syntheticFrame(i: number, height = 64, width = 112): { stampNs: bigint; data: Float32Array } {
+/** A deterministic model-resolution frame ([3, 32, 32] in [-1, 1]) that changes with `i`. */
+export function syntheticFrame(i: number, height = 32, width = 32): { stampNs: bigint; data: Float32Array } {
   const data = new Float32Array(3 * height * width);
   for (let j = 0; j < data.length; j++) data[j] = Math.sin(j * 0.013 + i * 0.7) * 0.8;
   return { stampNs: BigInt(i + 1) * 250_000_000n, data };
@@ -38,11 +38,7 @@ export async function loadTinyPlanner(): Promise<Planner> {
   const { planner } = await Planner.load({
     modelDir: await tinyModelDir(),
     providers: ['cpu'],
-    historyCapacity: 45,
-    sampler: 'pcm',
-    guidanceScale: 5,
     seed: 0,
-    preview: true,
   });
   return planner;
 }

@@ -83,4 +83,8 @@ export function historyCompressor(preset: ModelPreset, options: HistoryCompresso
   };
 }
 
-export const buildHistoryCompressor: NetworkBuilder = (preset, options) => historyCompressor(preset, options);
+export const buildHistoryCompressor: NetworkBuilder = (preset, options) =>
+  historyCompressor(preset, {
+    ...options,
+    ...(options.nominalDims?.history_chunks ? { nominalChunks: options.nominalDims.history_chunks } : {}),
+  });
