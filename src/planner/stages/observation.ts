@@ -1,5 +1,6 @@
 import type { ModelManifest } from '../../model/manifest';
 import type { InferenceEngine } from '../engine/types';
+import { allFinite } from '../noise';
 import { encodeClip, type ModelFrame, stackFrames, stackLatents, VaeStream } from '../vae-stream';
 
 /** What one plan sees of the episode: the clean reference latents and the history latents before them. */
@@ -58,12 +59,23 @@ export class Observation {
   async addFrame(frame: ModelFrame): Promise<boolean> {
     const { height, width } = this.#manifest.resolution;
     const chunkFrames = this.#manifest.chunk_frames;
+    if (frame.data.length !== 3 * height * width) {
+      throw new RangeError(
+        `frame at ${frame.stampNs} ns has ${frame.data.length} values, the encoder needs 3×${height}×${width}`,
+      );
+    }
+    if (!allFinite(frame.data)) throw new RangeError(`frame at ${frame.stampNs} ns holds non-finite values`);
     if (!this.#history.started) await this.#history.next(stackFrames([frame], height, width)); // the duplicate f0
     this.#pending.push(frame);
     if (this.#pending.length < chunkFrames) return false;
     const frames = this.#pending.splice(0, chunkFrames);
-    const latent = await this.#history.next(stackFrames(frames, height, width));
-    this.#chunks.push(latent.data as Float32Array);
+    const latent = (await this.#history.next(stackFrames(frames, height, width))).data as Float32Array;
+    if (!allFinite(latent)) {
+      throw new RangeError(
+        `the VAE encoder produced non-finite values for the chunk ending at ${frames[chunkFrames - 1]!.stampNs} ns`,
+      );
+    }
+    this.#chunks.push(latent);
     this.#recent = [...this.#recent, ...frames].slice(-this.#manifest.reference_chunks * chunkFrames);
     const keep = this.#manifest.history.max_chunks + this.#manifest.reference_chunks;
     if (this.#chunks.length > keep) {
