@@ -29,10 +29,10 @@ describe('configuration', () => {
 
   it('reads a ROS 2 parameter file and merges the sections of several nodes', () => {
     const cfg = parseConfig({
-      planner: { ros__parameters: { planner: { history_capacity: 15 } } },
+      planner: { ros__parameters: { planner: { sampler_steps: 8 } } },
       controller: { ros__parameters: { 'controller.max_vx_mps': 0.3 } },
     });
-    assert.equal(cfg.planner.history_capacity, 15);
+    assert.equal(cfg.planner.sampler_steps, 8);
     assert.equal(cfg.controller.max_vx_mps, 0.3);
     assert.equal(cfg.controller.max_vy_mps, 0.3);
   });

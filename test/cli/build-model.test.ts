@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
 import type { DryRunReport } from '../../src/model/build';
 import { readManifest } from '../../src/model/manifest';
+import { FIXTURE_TEXT_LEN, officialTinyCheckpoint } from '../support/official-checkpoint';
 
 async function capture(argv: string[]): Promise<string> {
   const chunks: string[] = [];
@@ -25,54 +26,122 @@ async function capture(argv: string[]): Promise<string> {
 }
 
 describe('svnav build-model', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
 
-  it('reports the paper-size networks in a dry run without writing weights', async () => {
+  it('reports the released sizes at 256×256 in a dry run, with FLOPs per plan at 1, 15 and 45 history chunks', async () => {
     const report = JSON.parse(
-      await capture(['build-model', '--preset', 'full', '--dry-run', '--json']),
+      await capture(['build-model', '--preset', 'official', '--dry-run', '--json']),
     ) as DryRunReport;
+    assert.deepEqual(report.resolution, { height: 256, width: 256 });
+    const by = report.parameters.byNetwork;
+    // OFFICIAL.md §8: 1,785,980,992 elements in the SVN checkpoint (DiT + history path).
+    assert.equal(by.dit_step! + by.history_compressor!, 1_785_980_992);
+    assert.equal(by.vae_encoder! + by.vae_decoder!, 126_892_531);
     const dit = report.networks.find((n) => n.key === 'dit_step')!;
-    const wan =
-      dit.parameters - (report.parameters.breakdown.dit_step!.history_embedder ?? 0) - 30 * 9_449_472;
-    assert.ok(Math.abs(wan / 1.42e9 - 1) < 0.02, `Wan part ${wan}`);
-    const action = report.parameters.byNetwork.action_context! + report.parameters.byNetwork.action_step!;
-    assert.ok(Math.abs(action / 23.4e6 - 1) < 0.15, `action head ${action}`);
-    assert.ok(Math.abs(report.parameters.byNetwork.vae_encoder! / 53.6e6 - 1) < 0.01);
-    assert.ok(Math.abs(report.parameters.byNetwork.vae_decoder! / 73.3e6 - 1) < 0.01);
-    assert.deepEqual(report.resolution, { height: 256, width: 448 });
     assert.equal(dit.callsPerPlan, 4);
-    // SYSTEM.md §6: ≈67 TFLOP for the 4 DiT phases; the rest of the critical path is small beside it.
-    assert.ok(dit.gflopsPerPlan > 60_000 && dit.gflopsPerPlan < 75_000, `DiT ${dit.gflopsPerPlan} GFLOP`);
-    assert.ok(report.tflopsPerPlan > dit.gflopsPerPlan / 1e3);
+    const history = report.networks.filter((n) => n.key === 'history_compressor');
+    assert.deepEqual(
+      history.map((h) => h.historyChunks),
+      [1, 15, 45],
+    );
+    assert.ok(
+      history[0]!.macsPerCall < history[1]!.macsPerCall && history[1]!.macsPerCall < history[2]!.macsPerCall,
+    );
+    assert.deepEqual(
+      report.tflopsPerPlan.map((t) => t.historyChunks),
+      [1, 15, 45],
+    );
+    assert.ok(report.tflopsPerPlan.every((t) => t.tflops > dit.gflopsPerPlan / 1e3));
   });
 
-  it('scales the FLOPs with --resolution and rejects one that is not a multiple of 16', async () => {
-    const big = JSON.parse(
-      await capture(['build-model', '--preset', 'full', '--dry-run', '--json', '--resolution', '480x832']),
-    ) as DryRunReport;
-    assert.deepEqual(big.resolution, { height: 480, width: 832 });
-    assert.ok(big.tflopsPerPlan > 250, `${big.tflopsPerPlan} TFLOP at 480×832`);
+  it('rejects history lengths beyond the Q-Former table in a dry run', async () => {
     await assert.rejects(
-      main(['node', 'svnav', 'build-model', '--preset', 'full', '--dry-run', '--resolution', '250x448']),
-      /multiples of 16/,
+      main(['node', 'svnav', 'build-model', '--preset', 'official', '--dry-run', '--history', '1,600']),
+      /--history must list chunk counts from 1 to 512/,
     );
   });
 
   it('writes a tiny model directory whose manifest names every network, its hash and its provenance', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'svnav-build-')), 'm');
     const text = await capture(['build-model', '--preset', 'tiny', '--out', out, '--seed', '7']);
-    assert.match(text, /UNTRAINED/);
+    assert.match(text, /seeded \(untrained\): the video generator and the action head/);
     const m = readManifest(out);
     assert.equal(m.preset, 'tiny');
-    assert.equal(Object.keys(m.networks).length, 8);
+    assert.equal(Object.keys(m.networks).length, 7);
     for (const [key, n] of Object.entries(m.networks)) {
       assert.ok(existsSync(join(out, n.file)), key);
       assert.deepEqual(n.provenance, { kind: 'seeded', seed: 7 });
     }
-    assert.deepEqual(
-      m.sampler.pcm_sigmas.map((s) => +s.toFixed(4)),
-      [1, 0.9406, 0.8333, 0.6373, 0],
-    );
+    assert.deepEqual(m.sampler, {
+      kind: 'flow_unipc',
+      steps: 4,
+      num_train_timesteps: 1000,
+      shift: 1,
+      solver_order: 2,
+      solver_type: 'bh2',
+    });
+    assert.deepEqual(m.trained, { video_generator: false, action_head: false });
+    assert.deepEqual(m.sources, []);
     assert.equal(JSON.parse(readFileSync(join(out, 'tokenizer.json'), 'utf8')).model.type, 'Unigram');
+  });
+
+  it('builds the downloaded checkpoint folder: sizes from its files, weights loaded, sources hashed', async () => {
+    const dir = officialTinyCheckpoint();
+    const out = join(mkdtempSync(join(tmpdir(), 'svnav-build-')), 'm');
+    const text = await capture([
+      'build-model',
+      '--checkpoint',
+      dir,
+      '--text-len',
+      String(FIXTURE_TEXT_LEN),
+      '--out',
+      out,
+    ]);
+    assert.match(text, /seeded \(untrained\): the action head \(not released\)/);
+    const m = readManifest(out);
+    assert.equal(m.preset, 'checkpoint');
+    assert.deepEqual(m.trained, { video_generator: true, action_head: false });
+    assert.equal(m.networks.dit_step.provenance.kind, 'loaded');
+    assert.equal(m.networks.text_encoder.provenance.kind, 'loaded');
+    assert.equal(m.networks.action_step.provenance.kind, 'seeded');
+    assert.equal(m.text.text_len, FIXTURE_TEXT_LEN);
+    assert.equal(m.text.dim, 32);
+    assert.equal(m.text.dit_dim, 4096);
+  });
+
+  it('refuses a folder with a missing file, naming every missing one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'svnav-ckpt-'));
+    await assert.rejects(
+      main(['node', 'svnav', 'build-model', '--checkpoint', dir, '--out', join(dir, 'out')]),
+      /missing svn_ckpt\/config\.json, svn_ckpt\/diffusion_pytorch_model\.safetensors, Wan2\.1_VAE\.pth, models_t5_umt5-xxl-enc-bf16\.pth, google\/umt5-xxl\/tokenizer\.json/,
+    );
+  });
+
+  it('refuses a config.json whose former sizes do not fit a square latent grid, naming config.json', async () => {
+    const dir = officialTinyCheckpoint();
+    const config = join(dir, 'svn_ckpt/config.json');
+    const parsed = JSON.parse(readFileSync(config, 'utf8'));
+    parsed.vgm_qformer_config.num_latents = 48;
+    writeFileSync(config, JSON.stringify(parsed));
+    const out = join(dir, 'out');
+    await assert.rejects(
+      main(['node', 'svnav', 'build-model', '--checkpoint', dir, '--out', out]),
+      /config\.json: .*num_latents 48 \/ Video-Former num_frame 2 is not a square latent grid/,
+    );
+    assert.equal(existsSync(out), false);
+  });
+
+  it('refuses a checkpoint of another architecture, listing the tensors that do not fit', async () => {
+    const dir = officialTinyCheckpoint();
+    const config = join(dir, 'svn_ckpt/config.json');
+    const parsed = JSON.parse(readFileSync(config, 'utf8'));
+    parsed.vgm_num_layers = 1;
+    writeFileSync(config, JSON.stringify(parsed));
+    const out = join(dir, 'out');
+    await assert.rejects(
+      main(['node', 'svnav', 'build-model', '--checkpoint', dir, '--text-len', '64', '--out', out]),
+      /tensors no network uses: vgm\.blocks\.1\./,
+    );
+    assert.equal(existsSync(out), false);
   });
 });

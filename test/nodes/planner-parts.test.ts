@@ -55,6 +55,7 @@ describe('planner node parts', () => {
     it('refuses an untrained model naming its seeded networks, or warns when allowed', () => {
       const provenance = {
         untrained: true,
+        actionHeadTrained: false,
         seededNetworks: ['dit_step' as const],
         partiallySeeded: [{ network: 'vae_encoder' as const, parameters: 4 }],
       };
@@ -67,7 +68,11 @@ describe('planner node parts', () => {
       const allowed = untrainedVerdict(provenance, 'models/x', true);
       assert.ok(allowed && 'warning' in allowed);
       assert.equal(
-        untrainedVerdict({ untrained: false, seededNetworks: [], partiallySeeded: [] }, 'm', false),
+        untrainedVerdict(
+          { untrained: false, actionHeadTrained: false, seededNetworks: [], partiallySeeded: [] },
+          'm',
+          false,
+        ),
         undefined,
       );
     });
