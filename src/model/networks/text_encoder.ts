@@ -14,23 +14,25 @@ import {
   unsqueeze,
   where,
 } from '../onnx/ops';
-import type { ModelPreset } from '../presets';
+import type { TextEncoderConfig } from '../presets';
 
 /**
- * Wan's text encoder: the umT5-XXL encoder (SYSTEM.md §2.4), with Hugging Face `UMT5EncoderModel` parameter names
- * so that its checkpoint maps 1:1. Pre-norm T5 blocks: RMS norm (no mean, no bias), self-attention without
- * 1/√d scaling plus a learned relative position bias in every layer (umT5, unlike T5, has one per layer), and a
- * gated-GELU FFN wo(gelu_tanh(wi_0 x) · wi_1 x). Output positions where the mask is 0 are exactly zero, the way Wan
- * pads its context after the real tokens.
+ * The umT5-XXL encoder in the release's layout (OFFICIAL.md §3, `modules/t5.py` `T5Encoder`), with its checkpoint
+ * names (`models_t5_umt5-xxl-enc-bf16.pth`: `token_embedding.weight`, `blocks.i.{norm1, attn.{q,k,v,o},
+ * norm2, ffn.{gate.0, fc1, fc2}, pos_embedding.embedding}.weight`, `norm.weight`), so that file maps 1:1.
+ * Pre-norm blocks: RMS norm in fp32 (no mean, no bias), self-attention without 1/√d scaling plus each layer's own
+ * relative position bias (shared_pos = False), FFN fc2(fc1(x) · gelu_tanh(gate(x))), a final RMS norm. The token
+ * embedding is not scaled. Output rows where the mask is 0 are exactly zero; the pipeline keeps the first L rows.
  *
- * In an fp16 graph the residual stream and the norms stay fp32 (T5 activations are known to outgrow fp16); the
- * matrix products run in the graph's float type.
+ * In an fp16 graph the residual stream and the norms stay fp32 (T5 activations outgrow fp16; the release clamps
+ * them instead); the matrix products run in the graph's float type.
  */
 
-type TextConfig = ModelPreset['text'];
-
-/** Logit offset for padded keys: exp() of it is exactly 0 in fp32, and it stays finite in fp16 (max 65504). */
-const MASKED_LOGIT = -30000;
+/**
+ * Logit offset for padded keys: the release fills them with the dtype's most negative value. In fp16 that is
+ * −65504; any real logit minus it leaves exp() exactly 0.
+ */
+const MASKED_LOGIT = { float32: -3.4028234663852886e38, float16: -65504 } as const;
 
 /**
  * T5's bidirectional relative-position bucket of `relativePosition` = key position − query position. Half the
@@ -72,93 +74,100 @@ export function relativeBucketIndices(
 function t5LayerNorm(g: GraphBuilder, h: Tensor, dim: number, eps: number, name: string): Tensor {
   const weight = g.scope(name, () => g.param('weight', [dim], ones));
   g.addMacs([...h.shape], 3);
-  const scale = cast(g, weight, 'float32');
   return g.node(
     'RMSNormalization',
-    [h, scale],
+    [h, cast(g, weight, 'float32')],
     { shape: h.shape, dtype: 'float32' },
     { axis: -1, epsilon: { float: eps } },
   )[0]!;
 }
 
-/** One umT5 block; `h` is the fp32 residual stream [1, S, D]. */
-function umt5Block(g: GraphBuilder, t: TextConfig, h: Tensor, buckets: Tensor, keyMask: Tensor): Tensor {
-  const inner = t.heads * t.headDim;
-  const s = t.maxTokens;
-  return g.scope('layer', () => {
-    const attended = g.scope(0, () => {
-      const x = cast(g, t5LayerNorm(g, h, t.dModel, t.eps, 'layer_norm'), g.floatType);
-      const out = g.scope('SelfAttention', () => {
-        // HF's T5 initialisation folds the 1/√d of attention into q's std (there is no scaling in the graph).
-        const q = linear(g, x, 'q', t.dModel, inner, { bias: false, std: (t.dModel * t.headDim) ** -0.5 });
-        const k = linear(g, x, 'k', t.dModel, inner, { bias: false, std: t.dModel ** -0.5 });
-        const v = linear(g, x, 'v', t.dModel, inner, { bias: false, std: t.dModel ** -0.5 });
-        const table = g.scope('relative_attention_bias', () =>
-          g.param('weight', [t.relBuckets, t.heads], normal(t.dModel ** -0.5)),
-        );
-        const perPair = gather(g, table, buckets); // [S, S, heads]
-        const positionBias = unsqueeze(g, transpose(g, perPair, [2, 0, 1]), [0]); // [1, heads, S, S]
-        const bias = add(g, positionBias, keyMask); // [1, heads, S, S]
-        assertShape(bias, [1, t.heads, s, s]);
-        const a = multiHeadAttentionWithBias(g, q, k, v, t.heads, bias, { scale: 1 }); // [1, S, inner]
-        return linear(g, a, 'o', inner, t.dModel, { bias: false, std: inner ** -0.5 });
-      });
-      return add(g, h, cast(g, out, 'float32'));
-    });
-    return g.scope(1, () => {
-      const x = cast(g, t5LayerNorm(g, attended, t.dModel, t.eps, 'layer_norm'), g.floatType);
-      const out = g.scope('DenseReluDense', () => {
-        const wi0 = linear(g, x, 'wi_0', t.dModel, t.ffn, { bias: false, std: t.dModel ** -0.5 });
-        const gate = gelu(g, wi0, 'tanh'); // HF's gelu_new
-        const up = linear(g, x, 'wi_1', t.dModel, t.ffn, { bias: false, std: t.dModel ** -0.5 });
-        return linear(g, mul(g, gate, up), 'wo', t.ffn, t.dModel, { bias: false, std: t.ffn ** -0.5 }); // [1, S, D]
-      });
-      return add(g, attended, cast(g, out, 'float32'));
+/** `attn` of one block: unscaled attention with this layer's relative position bias plus the key mask. */
+function selfAttention(
+  g: GraphBuilder,
+  t: TextEncoderConfig,
+  x: Tensor,
+  buckets: Tensor,
+  keyMask: Tensor,
+): Tensor {
+  const s = t.textLen;
+  const bias = g.scope('pos_embedding', () => {
+    const table = g.scope('embedding', () =>
+      g.param('weight', [t.numBuckets, t.heads], normal((2 * t.numBuckets * t.heads) ** -0.5)),
+    );
+    const perPair = gather(g, table, buckets); // [S, S, heads]
+    return unsqueeze(g, transpose(g, perPair, [2, 0, 1]), [0]); // [1, heads, S, S]
+  });
+  return g.scope('attn', () => {
+    // The release's initialisation folds attention's missing 1/√d into q's std.
+    const q = linear(g, x, 'q', t.dim, t.dimAttn, { bias: false, std: (t.dim * t.dimAttn) ** -0.5 });
+    const k = linear(g, x, 'k', t.dim, t.dimAttn, { bias: false, std: t.dim ** -0.5 });
+    const v = linear(g, x, 'v', t.dim, t.dimAttn, { bias: false, std: t.dim ** -0.5 });
+    const withMask = add(g, bias, keyMask); // [1, heads, S, S]
+    assertShape(withMask, [1, t.heads, s, s]);
+    const a = multiHeadAttentionWithBias(g, q, k, v, t.heads, withMask, { scale: 1 }); // [1, S, dimAttn]
+    return linear(g, a, 'o', t.dimAttn, t.dim, { bias: false, std: (t.heads * t.dimAttn) ** -0.5 });
+  });
+}
+
+/** `ffn`: fc2(fc1(x) · gelu_tanh(gate.0(x))). */
+function feedForward(g: GraphBuilder, t: TextEncoderConfig, x: Tensor): Tensor {
+  return g.scope('ffn', () => {
+    const gate = g.scope('gate', () =>
+      linear(g, x, '0', t.dim, t.dimFfn, { bias: false, std: t.dim ** -0.5 }),
+    );
+    const up = linear(g, x, 'fc1', t.dim, t.dimFfn, { bias: false, std: t.dim ** -0.5 });
+    return linear(g, mul(g, up, gelu(g, gate, 'tanh')), 'fc2', t.dimFfn, t.dim, {
+      bias: false,
+      std: t.dimFfn ** -0.5,
     });
   });
 }
 
+/** One block `blocks.i`; `h` is the fp32 residual stream [1, S, dim]. */
+function block(g: GraphBuilder, t: TextEncoderConfig, h: Tensor, buckets: Tensor, keyMask: Tensor): Tensor {
+  const x1 = cast(g, t5LayerNorm(g, h, t.dim, t.eps, 'norm1'), g.floatType);
+  const attended = add(g, h, cast(g, selfAttention(g, t, x1, buckets, keyMask), 'float32'));
+  const x2 = cast(g, t5LayerNorm(g, attended, t.dim, t.eps, 'norm2'), g.floatType);
+  return add(g, attended, cast(g, feedForward(g, t, x2), 'float32'));
+}
+
 export const buildTextEncoder: NetworkBuilder = (preset, { floatType, attention }) => {
   const t = preset.text;
-  const s = t.maxTokens;
+  const s = t.textLen;
+  if (t.dimAttn % t.heads !== 0)
+    throw new Error(`text encoder: dimAttn ${t.dimAttn} not divisible by ${t.heads} heads`);
   const g = new GraphBuilder('text_encoder', { floatType, attention });
   const inputIds = g.input('input_ids', 'int64', [1, s]);
   const attentionMask = g.input('attention_mask', 'int64', [1, s]);
 
   const isToken = cast(g, attentionMask, 'bool'); // [1, S]
-  const keyMask = where(g, reshape(g, isToken, [1, 1, 1, s]), g.scalar(0), g.scalar(MASKED_LOGIT)); // [1, 1, 1, S]
+  const masked = g.scalar(MASKED_LOGIT[floatType === 'float16' ? 'float16' : 'float32']);
+  const keyMask = where(g, reshape(g, isToken, [1, 1, 1, s]), g.scalar(0), masked); // [1, 1, 1, S]
   const buckets = g.constant(
-    relativeBucketIndices(s, t.relBuckets, t.relMaxDistance),
+    relativeBucketIndices(s, t.numBuckets, t.maxDistance),
     [s, s],
     'int64',
     'relative_buckets',
   );
 
-  // HF initialises the shared embedding with std 1 (factor 1.0); umT5 does not scale it.
-  const table = g.param('shared.weight', [t.vocab, t.dModel], normal(1));
-  let h = cast(g, gather(g, table, inputIds), 'float32'); // [1, S, D]
-  h = g.scope('encoder', () => {
-    let x = h;
-    g.scope('block', () => {
-      for (let i = 0; i < t.layers; i++) x = g.scope(i, () => umt5Block(g, t, x, buckets, keyMask));
-    });
-    return t5LayerNorm(g, x, t.dModel, t.eps, 'final_layer_norm');
+  const table = g.param('token_embedding.weight', [t.vocab, t.dim], normal(1));
+  let h = cast(g, gather(g, table, inputIds), 'float32'); // [1, S, dim]
+  g.scope('blocks', () => {
+    for (let i = 0; i < t.layers; i++) h = g.scope(i, () => block(g, t, h, buckets, keyMask));
   });
-  assertShape(h, [1, s, t.dModel]);
+  h = t5LayerNorm(g, h, t.dim, t.eps, 'norm');
+  assertShape(h, [1, s, t.dim]);
   // Where (not a multiply) so that padding is exactly zero whatever the padded rows computed.
-  const padded = where(g, reshape(g, isToken, [1, s, 1]), cast(g, h, floatType), g.scalar(0)); // [1, S, D]
+  const padded = where(g, reshape(g, isToken, [1, s, 1]), cast(g, h, floatType), g.scalar(0)); // [1, S, dim]
   g.output(padded, 'text_embeddings');
 
   return {
     key: 'text_encoder',
     graph: g,
     description:
-      `umT5 encoder (${t.layers} layers, d_model ${t.dModel}, ${t.heads} heads × ${t.headDim}, FFN ${t.ffn}, ` +
-      `vocab ${t.vocab}) → text_embeddings [1, ${s}, ${t.dModel}], padding rows zero`,
-    metadata: {
-      max_tokens: s,
-      // Hugging Face checkpoints may also store the tied copy of the embedding under this name.
-      tied_parameters: { 'encoder.embed_tokens.weight': 'shared.weight' },
-    },
+      `umT5 encoder (${t.layers} layers, dim ${t.dim}, ${t.heads} heads, attention ${t.dimAttn}, FFN ${t.dimFfn}, ` +
+      `vocab ${t.vocab}) → text_embeddings [1, ${s}, ${t.dim}], padding rows zero`,
+    metadata: { text_len: s },
   };
 };

@@ -1,12 +1,13 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { cleanInstruction } from './clean';
 
 /**
  * Instruction → text-encoder inputs, with a real Hugging Face tokenizer.json (umT5's, or the generated tiny one)
- * read by @huggingface/tokenizers. Like Wan's `tokenizer(text, padding='max_length', truncation=True,
- * max_length=512, add_special_tokens=True)`: the content is cut so that the template's `</s>` still fits, then
- * padded with `<pad>` (mask 0).
+ * read by @huggingface/tokenizers. Like the release (OFFICIAL.md §3): the text is cleaned (cleanInstruction), then
+ * `tokenizer(text, padding='max_length', truncation=True, max_length=text_len, add_special_tokens=True)`: the
+ * content is cut so that the template's `</s>` still fits last, then padded with `<pad>` (mask 0).
  */
 
 export class TokenizerError extends Error {
@@ -19,7 +20,7 @@ export class TokenizerError extends Error {
 export interface TokenizerLimits {
   /** Rows of the encoder's embedding table; every id must be below it. */
   vocab: number;
-  /** Sequence length of the encoder (`preset.text.maxTokens`). */
+  /** Sequence length of the encoder (`preset.text.textLen`, the release's `text_len`). */
   maxTokens: number;
 }
 
@@ -94,9 +95,11 @@ export class InstructionTokenizer {
     return { ...this.#limits };
   }
 
+  /** Cleans the instruction as the release does, then tokenizes, truncates and pads it. */
   encode(instruction: string): EncodedInstruction {
-    if (instruction.trim() === '') throw new TokenizerError('the instruction is empty');
-    return this.#encode(instruction);
+    const cleaned = cleanInstruction(instruction);
+    if (cleaned === '') throw new TokenizerError('the instruction is empty');
+    return this.#encode(cleaned);
   }
 
   /** The empty prompt of classifier-free guidance: the template's tokens only (umT5: `</s>`), then padding. */

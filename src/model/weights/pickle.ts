@@ -528,7 +528,8 @@ class Unpickler {
   }
 
   latin1(n: number): string {
-    return String.fromCharCode(...this.bytes(n));
+    const b = this.bytes(n);
+    return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
   }
 
   line(): string {

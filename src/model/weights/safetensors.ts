@@ -162,6 +162,16 @@ export class SafetensorsFile implements TensorSource {
     return readAsFloat32(this.#fd, STORED[e.dtype]!, at, count, this.path, `tensor ${name}`);
   }
 
+  /** An int64 tensor (token ids, masks, timesteps in fixture files). */
+  readBigInt64(name: string): BigInt64Array {
+    const e = this.#get(name);
+    if (e.dtype !== 'I64')
+      throw new SafetensorsError(this.path, `tensor ${name}: stored as ${e.dtype}, not I64`);
+    const out = new BigInt64Array(elementCount(e.shape));
+    readExactly(this.#fd, new Uint8Array(out.buffer), this.#dataStart + e.begin, this.path, `tensor ${name}`);
+    return out;
+  }
+
   /** Same as readFloat32 (the name existing callers use). */
   read(name: string): Float32Array {
     return this.readFloat32(name);

@@ -112,6 +112,16 @@ describe('checkpoint readers refuse bad and hostile files by name', () => {
     refuses(write('missing.pth', missing), /tensor w: storage data\/0 is missing/);
   });
 
+  it('names a missing file, a pre-1.6 torch.save file and a file of neither format', () => {
+    refuses(join(dir, 'absent.pth'), /cannot open: ENOENT/);
+    const legacy = Buffer.from('80028a0a6cfc9c46f9206aa85019' + '2e'.repeat(16), 'hex');
+    refuses(write('legacy.pth', legacy), /legacy \(pre-1\.6, non-zip\) torch\.save format is not read/);
+    refuses(
+      write('text.pth', Buffer.from('hello, this is not a checkpoint')),
+      /header length \d+ does not fit a file of 31 bytes/,
+    );
+  });
+
   it('detects a truncated pickle and a truncated safetensors file at open', () => {
     refuses(write('pkl-cut.pth', pthBytes(good.subarray(0, 40), goodStorage)), /data\.pkl: .*truncated/);
     const path = join(dir, 'whole.safetensors');
