@@ -30,7 +30,7 @@ describe('UniPC sampler (the release FlowUniPCMultistepScheduler, bh2, order 2)'
     const schedule = flowUniPCSchedule(4);
     const reference = referenceOf(f32(loop, 'video_latent'));
     let state = initialUniPCState();
-    let x = Float32Array.from(f32(loop, 'video_latent'));
+    let x: Float32Array = Float32Array.from(f32(loop, 'video_latent'));
     const errors: number[] = [];
     for (let k = 0; k < 4; k++) {
       errors.push(relativeError(x, f32(loop, `step${k}.model_input`)));
@@ -46,14 +46,15 @@ describe('UniPC sampler (the release FlowUniPCMultistepScheduler, bh2, order 2)'
     }
     errors.push(relativeError(x, f32(loop, 'final')));
     assert.ok(Math.max(...errors) <= 1e-5, `largest relative error ${Math.max(...errors)}`);
-    if (process.env.SVNAV_REPORT_ERRORS) console.log(`    unipc loop: max rel ${Math.max(...errors).toExponential(2)}`);
+    if (process.env.SVNAV_REPORT_ERRORS)
+      console.log(`    unipc loop: max rel ${Math.max(...errors).toExponential(2)}`);
   });
 
   it('the last step returns the x0 prediction (σ = 0)', () => {
     const schedule = flowUniPCSchedule(4);
     let state = initialUniPCState();
     const n = 8;
-    let x = new Float32Array(n).fill(1);
+    let x: Float32Array = new Float32Array(n).fill(1);
     let last: Float32Array = x;
     for (let k = 0; k < 4; k++) {
       const v = new Float32Array(n).map((_, i) => 0.1 * i - k);
