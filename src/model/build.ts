@@ -227,7 +227,7 @@ export interface DryRunReport {
 function callsPerPlan(preset: ModelPreset): Record<NetworkKey, [number, boolean, string]> {
   const future = preset.futureChunkOffsets.length;
   return {
-    vae_encoder: [4, true, 'reference clip (1 + 4 + 4 frames, own caches) + the newest history chunk'],
+    vae_encoder: [3.25, true, 'in 4-frame calls: the reference clip (1 + 4 + 4 frames, own caches) + the newest history chunk'],
     history_compressor: [1, true, 'Q-Former + Video-Former over every history chunk'],
     text_encoder: [0, false, 'once per instruction, cached'],
     dit_step: [preset.sampler.steps, true, `${preset.sampler.steps} UniPC steps, one forward each`],
