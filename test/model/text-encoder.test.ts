@@ -14,7 +14,7 @@ import { checkpointWeightsFromSources, unclaimedTensors } from '../../src/model/
 import { SafetensorsFile } from '../../src/model/weights/safetensors';
 import { seededValues } from '../../src/model/weights/seeded';
 import { openTensorFile } from '../../src/model/weights/tensor-source';
-import { runModel } from './ort';
+import { runModel, webgpuAvailable } from './ort';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 const T5_DIR = join(FIXTURES, 'official-tiny', 't5');
@@ -141,15 +141,19 @@ describe('text encoder (umT5, the release layout)', () => {
     }
 
     /** Each text through the model: its first L rows (L = mask sum) and the rows after them. */
-    async function embed(bytes: Uint8Array, fp16: boolean) {
+    async function embed(bytes: Uint8Array, fp16: boolean, ep: 'cpu' | 'webgpu' = 'cpu') {
       const out: { real: Float32Array; rest: Float32Array; length: number }[] = [];
       for (const text of texts) {
         const e = tokenizer.encode(text);
         const y = (
-          await runModel(bytes, {
-            input_ids: { data: e.inputIds, dims: [1, S] },
-            attention_mask: { data: e.attentionMask, dims: [1, S] },
-          })
+          await runModel(
+            bytes,
+            {
+              input_ids: { data: e.inputIds, dims: [1, S] },
+              attention_mask: { data: e.attentionMask, dims: [1, S] },
+            },
+            ep,
+          )
         ).text_embeddings!.data;
         const values = fp16 ? fromFloat16Array(y as unknown as Uint16Array) : y;
         out.push({
@@ -207,6 +211,15 @@ describe('text encoder (umT5, the release layout)', () => {
         ),
       );
       for (const f of figures) assert.ok(f <= 2e-3, `rel ${f}`);
+    });
+    it('fp32 model matches emb_fp32 on WebGPU too (skipped without an adapter)', async function () {
+      this.timeout(120_000);
+      process.env.XDG_RUNTIME_DIR ??= '/tmp';
+      if (!(await webgpuAvailable())) this.skip(); // no WebGPU adapter (lavapipe not installed)
+      const outs = await embed(modelFromCheckpoint('float32'), false, 'webgpu');
+      outs.forEach((o, i) =>
+        assert.ok(rel(o.real, golden.readFloat32(`emb_fp32.${i}`)) <= 1e-4, `text ${i}`),
+      );
     });
   });
 
