@@ -212,6 +212,7 @@ describe('text encoder (umT5, the release layout)', () => {
       );
       for (const f of figures) assert.ok(f <= 2e-3, `rel ${f}`);
     });
+
     it('fp32 model matches emb_fp32 on WebGPU too (skipped without an adapter)', async function () {
       this.timeout(120_000);
       process.env.XDG_RUNTIME_DIR ??= '/tmp';
