@@ -128,8 +128,11 @@ describe('text encoder (umT5, the release layout)', () => {
     after(() => golden.close());
 
     /** Model bytes with the fixture's bf16 checkpoint read through the .pth reader. */
-    function modelFromCheckpoint(floatType: 'float32' | 'float16'): Uint8Array {
-      const def = buildTextEncoder(PRESET, { floatType });
+    function modelFromCheckpoint(
+      floatType: 'float32' | 'float16',
+      attention: 'fused' | 'unfused' = 'fused',
+    ): Uint8Array {
+      const def = buildTextEncoder(PRESET, { floatType, attention });
       const source = openTensorFile(join(T5_DIR, 't5_tiny_enc_bf16.pth'));
       try {
         const views = [{ source, prefix: '' }];
@@ -213,11 +216,13 @@ describe('text encoder (umT5, the release layout)', () => {
       for (const f of figures) assert.ok(f <= 2e-3, `rel ${f}`);
     });
 
-    it('fp32 model matches emb_fp32 on WebGPU too (skipped without an adapter)', async function () {
+    // onnxruntime 1.30's fused WebGPU attention is wrong for ≥ 32 queries on lavapipe (graph.ts; measured here:
+    // rel 8e-2 with the fused kernel, 9e-7 unfused), so WebGPU models are built with unfused attention.
+    it('fp32 model with unfused attention matches emb_fp32 on WebGPU (skipped without an adapter)', async function () {
       this.timeout(120_000);
       process.env.XDG_RUNTIME_DIR ??= '/tmp';
       if (!(await webgpuAvailable())) this.skip(); // no WebGPU adapter (lavapipe not installed)
-      const outs = await embed(modelFromCheckpoint('float32'), false, 'webgpu');
+      const outs = await embed(modelFromCheckpoint('float32', 'unfused'), false, 'webgpu');
       outs.forEach((o, i) =>
         assert.ok(rel(o.real, golden.readFloat32(`emb_fp32.${i}`)) <= 1e-4, `text ${i}`),
       );
