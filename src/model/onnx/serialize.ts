@@ -206,14 +206,14 @@ export function* parameterPieces(
   if (p.layout === 'transpose2d') {
     const whole = data instanceof Float32Array ? data : concatFloats([...pieces]);
     checkCount(graph, p, whole.length, expected);
-    yield* splitEncoded(transpose2d(whole, p.shape[0]!, p.shape[1]!), p.tensor.dtype);
+    yield* splitEncoded(transpose2d(whole, p.shape[0]!, p.shape[1]!), p.tensor.dtype, `${graph}: ${p.name}`);
     return;
   }
   let count = 0;
   for (const piece of pieces) {
     count += piece.length;
     if (count > expected) checkCount(graph, p, count, expected);
-    yield* splitEncoded(piece, p.tensor.dtype);
+    yield* splitEncoded(piece, p.tensor.dtype, `${graph}: ${p.name}`);
   }
   checkCount(graph, p, count, expected);
 }
@@ -223,13 +223,30 @@ function checkCount(graph: string, p: Parameter, got: number, expected: number):
     throw new Error(`${graph}: values for ${p.name} have ${got} elements, expected ${expected}`);
 }
 
-function* splitEncoded(data: Float32Array, dtype: DType): Generator<Uint8Array> {
+function* splitEncoded(data: Float32Array, dtype: DType, what: string): Generator<Uint8Array> {
+  const encoded = (piece: Float32Array): Uint8Array => {
+    const raw = encode(piece, dtype);
+    if (dtype === 'float16') refuseFloat16Overflow(piece, raw, what);
+    return raw;
+  };
   const step = MAX_WRITE_BYTES / 4;
   if (data.length <= step) {
-    yield encode(data, dtype);
+    yield encoded(data);
     return;
   }
-  for (let i = 0; i < data.length; i += step) yield encode(data.subarray(i, i + step), dtype);
+  for (let i = 0; i < data.length; i += step) yield encoded(data.subarray(i, i + step));
+}
+
+/** A finite weight that becomes ±Inf in fp16 would turn the model's outputs into NaN: refuse it by name. */
+function refuseFloat16Overflow(data: Float32Array, raw: Uint8Array, what: string): void {
+  const bits = new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
+  for (let i = 0; i < bits.length; i++) {
+    if ((bits[i]! & 0x7fff) === 0x7c00 && Number.isFinite(data[i]!)) {
+      throw new Error(
+        `${what}: value ${data[i]} at element ${i} overflows float16 (max 65504); build this model in fp32`,
+      );
+    }
+  }
 }
 
 function concatFloats(pieces: Float32Array[]): Float32Array {

@@ -109,7 +109,7 @@ export function checkpointWeightsFromSources(
       misshaped,
     );
   }
-  const used = [...new Set(owner.values())].map((v) => v.source.path);
+  const used = [...new Set([...owner.values()].map((v) => v.source.path))];
   const files = used.map((path) => ({ path, sha256: sha256FileSync(path) }));
   const pieceElements = options.pieceElements ?? DEFAULT_PIECE_ELEMENTS;
   const values = (p: Parameter): Float32Array => {

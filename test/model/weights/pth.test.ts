@@ -162,6 +162,30 @@ describe('PyTorch zip checkpoints written by the test', () => {
     }
   });
 
+  it('reads protocol 4 and 5 pickles as Python writes them (FRAME, MEMOIZE, STACK_GLOBAL, a Parameter, shared storage)', () => {
+    // pickle.dumps of an OrderedDict state dict by Python 3 with stand-in torch classes and torch's persistent ids
+    // ('storage', torch.XStorage, key, 'cpu', numel): a.weight bf16 [2, 4]; b.weight an nn.Parameter, f32 offset 2,
+    // size (2, 2), stride (1, 2); a.shared elements 4..7 of a.weight's storage.
+    const protocol4 =
+      'gASVPgEAAAAAAACMC2NvbGxlY3Rpb25zlIwLT3JkZXJlZERpY3SUk5QpUpQojAhhLndlaWdodJSMDHRvcmNoLl91dGlsc5SMEl9yZWJ1aWxkX3RlbnNvcl92MpSTlCgojAdzdG9yYWdllIwFdG9yY2iUjA9CRmxvYXQxNlN0b3JhZ2WUk5SMATCUjANjcHWUSwh0lFFLAEsCSwSGlEsESwGGlIloAilSlHSUUpSMCGIud2VpZ2h0lGgFjBJfcmVidWlsZF9wYXJhbWV0ZXKUk5RoBygoaAhoCYwMRmxvYXRTdG9yYWdllJOUjAExlGgNSwZ0lFFLAksCSwKGlEsBSwKGlIloAilSlHSUUpSIaAIpUpSHlFKUjAhhLnNoYXJlZJRoBygoaAhoC2gMaA1LCHSUUUsESwSFlEsBhZSJaAIpUpR0lFKUdS4=';
+    const f32 = Float32Array.from([10, 11, 12, 13, 14, 15]);
+    for (const proto of [4, 5]) {
+      const pickle = Buffer.from(protocol4, 'base64');
+      pickle[1] = proto;
+      const path = write(
+        `p${proto}.pth`,
+        pthBytes(pickle, { '0': bf16Bytes(values), '1': new Uint8Array(f32.buffer) }),
+      );
+      withSource(path, (s) => {
+        assert.deepEqual(s.names(), ['a.weight', 'b.weight', 'a.shared']);
+        assert.deepEqual(s.readFloat32('a.weight'), values);
+        assert.deepEqual(Array.from(s.readFloat32('b.weight')), [12, 14, 13, 15]);
+        assert.deepEqual(s.readFloat32('a.shared'), values.subarray(4));
+        assert.deepEqual(s.info('b.weight'), { dtype: 'float32', shape: [2, 2] });
+      });
+    }
+  });
+
   it('reads views with a storage offset and transposed (non-contiguous) strides', () => {
     const data = Float32Array.from({ length: 12 }, (_, i) => i);
     const pickle = stateDictPickle([

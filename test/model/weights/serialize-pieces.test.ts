@@ -53,6 +53,20 @@ describe('writing ONNX initializers in pieces', () => {
     });
   }
 
+  it('refuses a finite weight that would become Inf in fp16, naming it', () => {
+    const g = net('float16');
+    const big: ParameterSource = (p) => {
+      const v = seededValues(p, 1);
+      if (p.name === 'proj.weight') v[4] = 70000;
+      return v;
+    };
+    assert.throws(
+      () => modelBytes(g, big),
+      /pieces: proj\.weight: value 70000 at element \d+ overflows float16 \(max 65504\); build this model in fp32/,
+    );
+    assert.doesNotThrow(() => modelBytes(net('float32'), big));
+  });
+
   it('refuses pieces that do not add up to the parameter, naming it', () => {
     const g = net('float32');
     const short: ParameterSource = (p) => ({ pieces: [seededValues(p, 1).subarray(1)] });
