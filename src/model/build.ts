@@ -73,7 +73,7 @@ export async function buildModelDirectory(options: BuildModelOptions): Promise<M
           options.externalData === 'always' ||
           (options.externalData !== 'never' && bytes > EXTERNAL_DATA_AUTO_BYTES);
         const started = Date.now();
-        const written = writeModel(def.graph, join(tmpDir, `${def.key}.onnx`), weights.values, {
+        const written = writeModel(def.graph, join(tmpDir, `${def.key}.onnx`), weights.pieces, {
           externalData: external,
           docString: def.description,
         });
@@ -102,14 +102,14 @@ export async function buildModelDirectory(options: BuildModelOptions): Promise<M
       }
     }
     const tokenizerPath = join(tmpDir, 'tokenizer.json');
-    const tokenizer = checkpoint?.paths.tokenizer ?? options.tokenizer;
+    const tokenizer = checkpoint?.folder.tokenizerPath ?? options.tokenizer;
     if (tokenizer) copyFileSync(tokenizer, tokenizerPath);
     else writeTinyTokenizer(tokenizerPath, options.preset.text.vocab);
     const manifest = manifestFor(
       options,
       networks as Record<NetworkKey, NetworkEntry>,
       sha256(readFileSync(tokenizerPath)),
-      checkpoint ? await hashCheckpoint(checkpoint.paths) : [],
+      checkpoint ? await hashCheckpoint(checkpoint.folder) : [],
     );
     writeFileSync(join(tmpDir, 'model.json'), JSON.stringify(manifest, null, 2) + '\n');
     rmSync(outDir, { recursive: true, force: true });
@@ -227,7 +227,11 @@ export interface DryRunReport {
 function callsPerPlan(preset: ModelPreset): Record<NetworkKey, [number, boolean, string]> {
   const future = preset.futureChunkOffsets.length;
   return {
-    vae_encoder: [3.25, true, 'in 4-frame calls: the reference clip (1 + 4 + 4 frames, own caches) + the newest history chunk'],
+    vae_encoder: [
+      3.25,
+      true,
+      'in 4-frame calls: the reference clip (1 + 4 + 4 frames, own caches) + the newest history chunk',
+    ],
     history_compressor: [1, true, 'Q-Former + Video-Former over every history chunk'],
     text_encoder: [0, false, 'once per instruction, cached'],
     dit_step: [preset.sampler.steps, true, `${preset.sampler.steps} UniPC steps, one forward each`],

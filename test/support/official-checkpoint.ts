@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildModelDirectory } from '../../src/model/build';
-import { CHECKPOINT_FILES } from '../../src/model/checkpoint/folder';
+import { CHECKPOINT_LAYOUT } from '../../src/model/weights/checkpoint-folder';
 import { openCheckpoint } from '../../src/model/checkpoint/open';
 import type { ModelManifest } from '../../src/model/manifest';
 import { OFFICIAL_TINY } from '../official-fixtures';
@@ -17,16 +17,16 @@ export const FIXTURE_TEXT_LEN = 64;
 export function officialTinyCheckpoint(): string {
   const root = mkdtempSync(join(tmpdir(), 'svnav-ckpt-'));
   process.once('exit', () => rmSync(root, { recursive: true, force: true }));
-  const from: Record<keyof typeof CHECKPOINT_FILES, string> = {
-    config: 'svn_ckpt/config.json',
-    svn: 'svn_ckpt/diffusion_pytorch_model.safetensors',
-    vae: 'vae/vae_tiny.pth',
-    t5: 't5/t5_tiny_enc_bf16.pth',
-    tokenizer: 't5/tokenizer/tokenizer.json',
-  };
-  for (const [key, rel] of Object.entries(CHECKPOINT_FILES) as [keyof typeof CHECKPOINT_FILES, string][]) {
-    mkdirSync(dirname(join(root, rel)), { recursive: true });
-    copyFileSync(join(OFFICIAL_TINY, from[key]), join(root, rel));
+  const from: [string, string][] = [
+    ['svn_ckpt/config.json', CHECKPOINT_LAYOUT.svnConfig],
+    ['svn_ckpt/diffusion_pytorch_model.safetensors', CHECKPOINT_LAYOUT.svnWeights],
+    ['vae/vae_tiny.pth', CHECKPOINT_LAYOUT.vae],
+    ['t5/t5_tiny_enc_bf16.pth', CHECKPOINT_LAYOUT.t5],
+    ['t5/tokenizer/tokenizer.json', CHECKPOINT_LAYOUT.tokenizer],
+  ];
+  for (const [fixture, official] of from) {
+    mkdirSync(dirname(join(root, official)), { recursive: true });
+    copyFileSync(join(OFFICIAL_TINY, fixture), join(root, official));
   }
   copyFileSync(
     join(OFFICIAL_TINY, 't5/tokenizer/tokenizer_config.json'),

@@ -1,51 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
-
-/**
- * The checkpoint folder exactly as a user downloads it (Hugging Face `OpenDriveLab/SparseVideoNav_VGM`, layout in
- * the release's README and OFFICIAL.md §0): the SVN model (diffusers config + safetensors), the Wan VAE and the umT5
- * encoder as PyTorch zip checkpoints, and the umT5 tokenizer.
- */
-export const CHECKPOINT_FILES = {
-  config: 'svn_ckpt/config.json',
-  svn: 'svn_ckpt/diffusion_pytorch_model.safetensors',
-  vae: 'Wan2.1_VAE.pth',
-  t5: 'models_t5_umt5-xxl-enc-bf16.pth',
-  tokenizer: 'google/umt5-xxl/tokenizer.json',
-} as const;
-
-export type CheckpointPaths = { readonly dir: string } & {
-  readonly [K in keyof typeof CHECKPOINT_FILES]: string;
-};
-
-export class CheckpointError extends Error {
-  constructor(
-    readonly file: string,
-    problem: string,
-  ) {
-    super(`${file}: ${problem}`);
-    this.name = 'CheckpointError';
-  }
-}
-
-/** The absolute paths of the folder's files; one error names every file that is missing. */
-export function locateCheckpoint(dir: string): CheckpointPaths {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new CheckpointError(dir, 'is not a directory (expected the downloaded SparseVideoNav_VGM folder)');
-  }
-  const paths = Object.fromEntries(
-    Object.entries(CHECKPOINT_FILES).map(([key, rel]) => [key, join(dir, rel)]),
-  ) as Record<keyof typeof CHECKPOINT_FILES, string>;
-  const missing = Object.values(CHECKPOINT_FILES).filter((rel) => !existsSync(join(dir, rel)));
-  if (missing.length) {
-    throw new CheckpointError(
-      dir,
-      `missing ${missing.join(', ')} (the folder must hold ${Object.values(CHECKPOINT_FILES).join(', ')})`,
-    );
-  }
-  return { dir, ...paths };
-}
+import { CheckpointError } from '../weights/checkpoint-io';
 
 const positive = z.number().int().positive();
 
@@ -89,14 +43,8 @@ const svnConfig = z
 
 export type SvnConfig = z.infer<typeof svnConfig>;
 
-/** Reads `svn_ckpt/config.json`; every problem is named with its key. */
-export function readSvnConfig(path: string): SvnConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new CheckpointError(path, `is not readable JSON: ${(err as Error).message}`);
-  }
+/** `svn_ckpt/config.json` as `SVNModel` reads it, with the release's defaults; every problem is named with its key. */
+export function parseSvnConfig(raw: unknown, path: string): SvnConfig {
   const parsed = svnConfig.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);

@@ -1,70 +1,62 @@
 import { statSync } from 'node:fs';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import type { NetworkKey } from '../network';
 import type { ModelPreset } from '../presets';
+import { CHECKPOINT_LAYOUT, type CheckpointFolder, openCheckpointFolder } from '../weights/checkpoint-folder';
 import { type CheckpointView, sha256File } from '../weights/resolve';
-import { openTensorFile, type TensorSource } from '../weights/tensor-source';
-import { CheckpointError, type CheckpointPaths, locateCheckpoint, readSvnConfig } from './folder';
+import { parseSvnConfig } from './folder';
 import { presetFromCheckpoint } from './preset';
 
-/** A checkpoint name is `prefix + parameter name`: the SVN file stores its model under `vgm.`. */
-export type SourceView = CheckpointView;
-
 export interface OpenCheckpoint {
-  paths: CheckpointPaths;
+  folder: CheckpointFolder;
   preset: ModelPreset;
   /** Which file each released network reads; the action head (not released) reads none. */
-  views: Partial<Record<NetworkKey, SourceView[]>>;
+  views: Partial<Record<NetworkKey, CheckpointView[]>>;
   close(): void;
 }
 
-/** Opens a downloaded checkpoint folder: its files, the sizes they imply, and each network's file. */
+/** Opens a downloaded checkpoint folder: its files, the sizes they imply, and each network's files. */
 export function openCheckpoint(dir: string, options: { textLen?: number } = {}): OpenCheckpoint {
-  const paths = locateCheckpoint(dir);
-  const config = readSvnConfig(paths.config);
-  const opened: TensorSource[] = [];
+  const folder = openCheckpointFolder(dir);
   try {
-    const open = (path: string) => {
-      const source = openTensorFile(path);
-      opened.push(source);
-      return source;
-    };
-    const svn = open(paths.svn);
-    const vae = open(paths.vae);
-    const t5 = open(paths.t5);
-    const preset = presetFromCheckpoint(config, { svn, vae, t5 }, options);
-    const svnView = [{ source: svn, prefix: 'vgm.' }];
-    const vaeView = [{ source: vae, prefix: '' }];
+    const config = parseSvnConfig(folder.svnConfig, join(dir, CHECKPOINT_LAYOUT.svnConfig));
+    const preset = presetFromCheckpoint(
+      config,
+      { svn: folder.svn.map((v) => v.source), vae: folder.vae.source, t5: folder.t5.source },
+      options,
+    );
     return {
-      paths,
+      folder,
       preset,
       views: {
-        dit_step: svnView,
-        history_compressor: svnView,
-        vae_encoder: vaeView,
-        vae_decoder: vaeView,
-        text_encoder: [{ source: t5, prefix: '' }],
+        dit_step: folder.svn,
+        history_compressor: folder.svn,
+        vae_encoder: [folder.vae],
+        vae_decoder: [folder.vae],
+        text_encoder: [folder.t5],
       },
-      close: () => opened.forEach((s) => s.close()),
+      close: () => folder.close(),
     };
   } catch (err) {
-    opened.forEach((s) => s.close());
+    folder.close();
     throw err;
   }
 }
 
 /** Content hashes of the checkpoint files, recorded in the manifest (paths relative to the folder). */
 export async function hashCheckpoint(
-  paths: CheckpointPaths,
+  folder: CheckpointFolder,
 ): Promise<{ file: string; sha256: string; bytes: number }[]> {
-  const files = [paths.config, paths.svn, paths.vae, paths.t5, paths.tokenizer];
+  const files = [
+    join(folder.dir, CHECKPOINT_LAYOUT.svnConfig),
+    ...folder.sources.map((s) => s.path),
+    folder.tokenizerPath,
+  ];
   return Promise.all(
     files.map(async (path) => ({
-      file: relative(paths.dir, path),
+      file: relative(folder.dir, path),
       sha256: await sha256File(path),
       bytes: statSync(path).size,
     })),
   );
 }
-
-export { CheckpointError };

@@ -1,5 +1,6 @@
 import { OFFICIAL, type ModelPreset, presetProblems } from '../presets';
-import { CheckpointError, type SvnConfig } from './folder';
+import { CheckpointError } from '../weights/checkpoint-io';
+import type { SvnConfig } from './folder';
 
 /** What the builder needs to know of a checkpoint file: its tensors' shapes by name. */
 export interface ShapeLookup {
@@ -9,7 +10,8 @@ export interface ShapeLookup {
 }
 
 export interface CheckpointShapes {
-  svn: ShapeLookup;
+  /** The SVN model's files (one, or the shards of a large checkpoint). */
+  svn: readonly ShapeLookup[];
   vae: ShapeLookup;
   t5: ShapeLookup;
 }
@@ -28,7 +30,8 @@ export function presetFromCheckpoint(
   const q = config.vgm_qformer_config;
   const v = config.vgm_video_former_config;
   const side = 8 * Math.sqrt(q.num_latents / v.num_frame);
-  const textDim = shapeOf(shapes.svn, 'vgm.text_embedding.0.weight', 2)[1]!;
+  const svn = shapes.svn.find((f) => f.info('vgm.text_embedding.0.weight')) ?? shapes.svn[0]!;
+  const textDim = shapeOf(svn, 'vgm.text_embedding.0.weight', 2)[1]!;
   const preset: ModelPreset = {
     ...OFFICIAL,
     name: 'checkpoint',
@@ -69,8 +72,7 @@ export function presetFromCheckpoint(
       `Q-Former num_latents ${q.num_latents} / Video-Former num_frame ${v.num_frame} is not a square latent grid`,
     );
   }
-  if (fatal.length)
-    throw new CheckpointError(shapes.svn.path.replace(/[^/]*$/, 'config.json'), fatal.join('; '));
+  if (fatal.length) throw new CheckpointError(svn.path.replace(/[^/]*$/, 'config.json'), fatal.join('; '));
   return preset;
 }
 
