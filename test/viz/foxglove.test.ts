@@ -167,8 +167,9 @@ describe('viz foxglove messages', () => {
     closeTo(strip.points[0]!.y, 480, 1e-9, 'enters at the bottom edge');
     closeTo(strip.points[1]!.y, 240 + 320 / 1.5, 1e-9, 'v at 1.5 m');
     closeTo(strip.points[5]!.y, 240 + 320 / 2.5, 1e-9, 'v farthest');
-    // The entry point's time: d = 4/3 m lies between the waypoints at 1.25 and 1.5 m (t = 3/8 and 4/8).
-    const entryT = (3 + (4 / 3 - 1.25) / 0.25) / 8;
+    // The entry point's time, interpolated along the image segment between the waypoints at 1.25 and 1.5 m
+    // (t = 3/8 and 4/8, rows 496 and 453.3): colours blend in the image, as Foxglove draws them.
+    const entryT = (3 + (496 - 480) / (496 - (240 + 320 / 1.5))) / 8;
     const entry = timeColor(entryT);
     closeTo(strip.outline_colors[0]!.r, entry.r, 1e-9, 'entry colour r');
     closeTo(strip.outline_colors[0]!.g, entry.g, 1e-9, 'entry colour g');
