@@ -312,12 +312,12 @@ describe('viz live Foxglove server', function () {
 
   it('drops message data for a client whose socket is backed up instead of buffering without bound', async () => {
     server = await FoxgloveLiveServer.start({ port: 0, maxBufferedBytes: 1 << 20 });
-    const channelId = server.advertise(VIZ_TOPICS.imaginedFuture, FoxgloveTypes.CompressedImage);
+    const channelId = server.advertise('/svnav/imagined_future', 'sensor_msgs/msg/CompressedImage');
     const client = await connect('foxglove.websocket.v1');
     await client.nextJson();
     await client.nextJson();
     client.ws.send(JSON.stringify({ op: 'subscribe', subscriptions: [{ id: 1, channelId }] }));
-    while (!server.hasSubscribers(VIZ_TOPICS.imaginedFuture)) await new Promise((r) => setTimeout(r, 10));
+    while (!server.hasSubscribers('/svnav/imagined_future')) await new Promise((r) => setTimeout(r, 10));
     // The client stops reading: the kernel buffers fill, then the server's socket buffer.
     (client.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     const image = {
@@ -328,7 +328,7 @@ describe('viz live Foxglove server', function () {
     };
     let sent = 0;
     for (; sent < 200 && server.droppedMessages === 0; sent++) {
-      server.publish(VIZ_TOPICS.imaginedFuture, BigInt(sent), image);
+      server.publish('/svnav/imagined_future', BigInt(sent), image);
       await new Promise((r) => setImmediate(r));
     }
     assert.ok(server.droppedMessages > 0, `nothing dropped after ${sent} messages of 1 MiB`);
