@@ -78,6 +78,32 @@ export interface FutureFrame {
   readonly timeS: number;
 }
 
+/**
+ * Times of the sparse future chunks after the reference frame: chunk i shows (offset_i + 1) s, so the
+ * release's offsets [0, 1, 4, 7, 10, 13, 16, 19] are +1, +2, +5, +8, +11, +14, +17, +20 s.
+ */
+export function futureTimesS(offsets: readonly number[]): number[] {
+  return offsets.map((o) => o + 1);
+}
+
+/**
+ * Decoded future chunks ([N, 3, H, W] floats, one frame per chunk) as FutureFrames with their times. `range`
+ * says what the decoder outputs: 'unit' for [0, 1] (the preview decoder), 'signed' for [-1, 1] (a VAE).
+ */
+export function futureFramesFromChunks(
+  data: Float32Array,
+  dims: readonly number[],
+  timesS: readonly number[],
+  range: 'unit' | 'signed' = 'unit',
+): FutureFrame[] {
+  const unit = range === 'signed' ? data.map((v) => (v + 1) / 2) : data;
+  const frames = framesFromChunks(unit, dims);
+  if (timesS.length !== frames.length) {
+    throw new RangeError(`${frames.length} future frames but ${timesS.length} times`);
+  }
+  return frames.map((f, i) => ({ rgb: f.data, width: f.width, height: f.height, timeS: timesS[i]! }));
+}
+
 /** '+1 s', '+2.5 s': the label of a frame `timeS` seconds after the reference. */
 export function futureLabel(timeS: number): string {
   const rounded = Math.round(timeS * 10) / 10;

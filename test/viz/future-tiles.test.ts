@@ -2,8 +2,10 @@ import { strict as assert } from 'node:assert';
 import sharp from 'sharp';
 import {
   framesFromChunks,
+  futureFramesFromChunks,
   futureFramesImage,
   futureLabel,
+  futureTimesS,
   futureTilesImage,
   renderStrip,
   stripLayout,
@@ -60,6 +62,22 @@ describe('viz imagined-future tiles', () => {
     assert.deepEqual(px(4, 2), [0, 0, 0]);
     assert.throws(() => tileFrames([solid(2, 1, [0, 0, 0]), solid(3, 1, [0, 0, 0])], 2), /frame 1 is 3×1/);
     assert.throws(() => tileFrames([], 2), /no frames/);
+  });
+
+  it('turns decoded chunks into frames at the release offsets’ real times, from [0, 1] or [-1, 1] output', () => {
+    assert.deepEqual(futureTimesS([0, 1, 4, 7, 10, 13, 16, 19]), TIMES);
+    const data = Float32Array.from([-1, 0, 1, 1, 0, -1]); // 2 chunks, 3 channels, 1×1
+    const signed = futureFramesFromChunks(data, [2, 3, 1, 1], [1, 2], 'signed');
+    assert.deepEqual(
+      signed.map((f) => [Array.from(f.rgb), f.width, f.height, f.timeS]),
+      [
+        [[0, 128, 255], 1, 1, 1],
+        [[255, 128, 0], 1, 1, 2],
+      ],
+    );
+    const unit = futureFramesFromChunks(Float32Array.from([0, 0.5, 1]), [1, 3, 1, 1], [20]);
+    assert.deepEqual(Array.from(unit[0]!.rgb), [0, 128, 255]);
+    assert.throws(() => futureFramesFromChunks(data, [2, 3, 1, 1], [1]), /2 future frames but 1 times/);
   });
 
   it('labels frames with their real time after the reference', () => {
