@@ -261,11 +261,6 @@ export class FoxgloveLiveServer {
     return channel !== undefined && this.#subscribed.has(channel.id);
   }
 
-  /** Topics advertised so far with their ROS types. */
-  advertised(): Map<string, string> {
-    return new Map([...this.#channels].map(([topic, c]) => [topic, c.type]));
-  }
-
   /**
    * Sends `message` on an advertised topic with its log time, and moves the server clock to that time.
    * Returns false (and encodes nothing) when no client subscribes; a latched topic's message is kept for
