@@ -35,6 +35,8 @@ export class VizOutputs {
   readonly #warned = new Set<string>();
   #pub: Record<'poses' | 'scene' | 'annotations' | 'transforms', Publisher<unknown>> | undefined;
   #odomFrameId = 'odom';
+  /** Child frames /tf already carries: publishing them again would give Foxglove two sources of one frame. */
+  readonly #onTf = new Set<string>();
   #intrinsics: PinholeIntrinsics | undefined;
   #fromCameraInfo = false;
 
@@ -57,6 +59,9 @@ export class VizOutputs {
     const { planner, controller, camera } = this.#config;
     this.#listen<PlanMsg>(planner.plan_topic, RosTypes.Plan, (m) => this.#onPlan(m));
     this.#listen<Odometry>(controller.odom_topic, RosTypes.Odometry, (m) => this.#onOdometry(m));
+    this.#listen<{ transforms: readonly { child_frame_id: string }[] }>('/tf', RosTypes.TFMessage, (m) => {
+      for (const t of m.transforms) this.#onTf.add(t.child_frame_id);
+    });
     this.#listen<CameraInfoLike>(cameraInfoTopicFor(camera.topic), RosTypes.CameraInfo, (m) => {
       this.#intrinsics = intrinsicsFromCameraInfo(m);
       this.#fromCameraInfo = true;
@@ -101,7 +106,7 @@ export class VizOutputs {
     if (msg.header.frame_id) this.#odomFrameId = msg.header.frame_id;
     this.#pub?.transforms.publish(
       frameTransforms({
-        odometry: msg,
+        ...(this.#onTf.has(msg.child_frame_id) ? {} : { odometry: msg }),
         mount: {
           camera: this.#mount,
           baseFrameId: msg.child_frame_id || this.#config.planner.base_frame_id,

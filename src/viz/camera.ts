@@ -171,6 +171,75 @@ export function projectGroundPolyline(
   return lines.filter((line) => line.length >= 1);
 }
 
+/** The part of segment a→b inside [0, w]×[0, h] as fractions [f0, f1] along it, or undefined (Liang–Barsky). */
+function clipSegment(a: ImagePoint, b: ImagePoint, w: number, h: number): [number, number] | undefined {
+  let f0 = 0;
+  let f1 = 1;
+  const du = b.u - a.u;
+  const dv = b.v - a.v;
+  // Each edge: p·f ≤ q keeps the point inside.
+  for (const [p, q] of [
+    [-du, a.u],
+    [du, w - a.u],
+    [-dv, a.v],
+    [dv, h - a.v],
+  ] as const) {
+    if (p === 0) {
+      if (q < 0) return undefined;
+      continue;
+    }
+    const f = q / p;
+    if (p < 0) f0 = Math.max(f0, f);
+    else f1 = Math.min(f1, f);
+    if (f0 > f1) return undefined;
+  }
+  return [f0, f1];
+}
+
+function lerpPoint(a: ImagePoint, b: ImagePoint, f: number): ImagePoint {
+  return { u: a.u + f * (b.u - a.u), v: a.v + f * (b.v - a.v), t: a.t + f * (b.t - a.t) };
+}
+
+/**
+ * Cuts projected polylines to the image rectangle: each run inside becomes its own polyline, entering and
+ * leaving at the border, so a path that starts below the image (under the robot) is drawn from where it
+ * comes into view. A lone point is kept only when inside.
+ */
+export function clipPolylinesToImage(
+  lines: readonly ImagePoint[][],
+  intrinsics: PinholeIntrinsics,
+): ImagePoint[][] {
+  const w = intrinsics.width_px;
+  const h = intrinsics.height_px;
+  const out: ImagePoint[][] = [];
+  for (const line of lines) {
+    if (line.length === 1) {
+      const p = line[0]!;
+      if (p.u >= 0 && p.u <= w && p.v >= 0 && p.v <= h) out.push([p]);
+      continue;
+    }
+    let current: ImagePoint[] = [];
+    for (let i = 1; i < line.length; i++) {
+      const a = line[i - 1]!;
+      const b = line[i]!;
+      const clip = clipSegment(a, b, w, h);
+      if (!clip) continue;
+      const [f0, f1] = clip;
+      if (f0 > 0 || current.length === 0) {
+        if (current.length > 0) out.push(current);
+        current = [lerpPoint(a, b, f0)];
+      }
+      current.push(lerpPoint(a, b, f1));
+      if (f1 < 1) {
+        out.push(current);
+        current = [];
+      }
+    }
+    if (current.length > 0) out.push(current);
+  }
+  return out;
+}
+
 /** Rotation of the optical frame in base_link: the camera body frame pitched down, then x right, y down, z ahead. */
 export function mountRotation(pitch_rad: number): Quaternion {
   // Optical → body: the optical axes x (right), y (down), z (ahead) are body −y, −z, +x.

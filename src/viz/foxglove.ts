@@ -7,6 +7,7 @@ import type { Odometry, Pose, Quaternion } from '../messages/ros';
 import { nsToStamp, type TimeNs } from '../messages/time';
 import { compose, type Pose2D } from '../controller/se2';
 import {
+  clipPolylinesToImage,
   mountRotation,
   mountTranslation,
   projectGroundPolyline,
@@ -163,45 +164,56 @@ export function frameTransforms(input: TransformsInput): FrameTransforms {
 export interface AnnotationOptions {
   /** Arc samples per step of the drawn line. Default 8. */
   readonly samplesPerStep?: number;
-  /** Stroke width in pixels. Default 4. */
+  /** Stroke width in pixels. Default: 1/160 of the image width, at least 3. */
   readonly thickness_px?: number;
-  /** Waypoints closer than this to the lens plane are not drawn. Default 0.05 m. */
+  /** Path parts closer than this to the lens plane are cut off (they would project far outside). Default 0.1 m. */
   readonly near_m?: number;
-  /** A label with the plan sequence at the top-left corner. Default true. */
+  /** A label with the plan sequence and length at the top-left corner. Default true. */
   readonly label?: boolean;
+}
+
+/** Length of the path on the ground. */
+function pathLength_m(path: PlanPath): number {
+  const w = path.waypoints;
+  let sum = 0;
+  for (let k = 1; k < w.length; k++) sum += Math.hypot(w[k]!.x_m - w[k - 1]!.x_m, w[k]!.y_m - w[k - 1]!.y_m);
+  return sum;
 }
 
 /**
  * foxglove_msgs/ImageAnnotations drawing the plan into the image of the frame it was planned from: the path
  * is in the base frame at the plan stamp, exactly where that frame's camera was, so no odometry is needed.
- * The annotation carries the plan stamp, which is the stamp of that camera frame.
+ * The line is cut at the lens plane and at the image border, so what is drawn is what the camera sees of the
+ * path (its start under the robot is below the image); the label says when none of it is in view.
  */
 export function pathImageAnnotations(
   path: PlanPath,
   camera: { readonly mount: CameraMount; readonly intrinsics: PinholeIntrinsics },
   options: AnnotationOptions = {},
 ): ImageAnnotations {
+  const { mount, intrinsics } = camera;
   const duration = pathDuration_s(path);
   const stamp = nsToStamp(path.stampNs);
-  const points = samplePath(path, options.samplesPerStep ?? 8).map((s) => ({
-    x_m: s.pose.x_m,
-    y_m: s.pose.y_m,
-    t: s.t_s / duration,
-  }));
-  const near = options.near_m ?? 0.05;
-  const lines = projectGroundPolyline(points, camera.mount, camera.intrinsics, near);
-  const waypoints = path.waypoints.map((p, k) => ({ x_m: p.x_m, y_m: p.y_m, t: k / path.twists.length }));
-  const dots = waypoints
+  const near = options.near_m ?? 0.1;
+  const project = (points: { x_m: number; y_m: number; t: number }[]) =>
+    clipPolylinesToImage(projectGroundPolyline(points, mount, intrinsics, near), intrinsics);
+  const samples = samplePath(path, options.samplesPerStep ?? 8);
+  const lines = project(samples.map((s) => ({ x_m: s.pose.x_m, y_m: s.pose.y_m, t: s.t_s / duration })));
+  const dots = path.waypoints
     .slice(1)
-    .flatMap((w) => projectGroundPolyline([w], camera.mount, camera.intrinsics, near).flat());
+    .flatMap((w, k) => project([{ x_m: w.x_m, y_m: w.y_m, t: (k + 1) / path.twists.length }]).flat());
+  const thickness = options.thickness_px ?? Math.max(3, Math.round(intrinsics.width_px / 160));
   const clear: Color = { r: 0, g: 0, b: 0, a: 0 };
+  const inView = lines.some((l) => l.length >= 2);
+  const label = `plan ${path.sequence}: ${pathLength_m(path).toFixed(2)} m in ${duration.toFixed(1)} s${inView ? '' : ' (not in view)'}`;
+  const fontSize = Math.max(12, Math.round(intrinsics.height_px / 30));
   return {
     timestamp: stamp,
     circles: dots.map((d) => ({
       timestamp: stamp,
       position: { x: d.u, y: d.v },
-      diameter: 10,
-      thickness: 2,
+      diameter: thickness * 3,
+      thickness: Math.max(1, thickness / 2),
       fill_color: timeColor(d.t, 0.8),
       outline_color: { r: 0, g: 0, b: 0, a: 0.8 },
       metadata: [],
@@ -215,7 +227,7 @@ export function pathImageAnnotations(
         outline_color: timeColor(0),
         outline_colors: line.map((p) => timeColor(p.t)),
         fill_color: clear,
-        thickness: options.thickness_px ?? 4,
+        thickness,
         metadata: [],
       })),
     texts:
@@ -224,9 +236,9 @@ export function pathImageAnnotations(
         : [
             {
               timestamp: stamp,
-              position: { x: 8, y: 24 },
-              text: `plan ${path.sequence}`,
-              font_size: 16,
+              position: { x: fontSize / 2, y: fontSize * 1.5 },
+              text: label,
+              font_size: fontSize,
               text_color: { r: 1, g: 1, b: 1, a: 1 },
               background_color: { r: 0, g: 0, b: 0, a: 0.5 },
               metadata: [],

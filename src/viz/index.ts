@@ -3,6 +3,7 @@ export type { VizTopic } from './topics';
 export {
   CameraModelError,
   baseToOptical,
+  clipPolylinesToImage,
   cameraMountFromConfig,
   intrinsicsFromCameraInfo,
   intrinsicsFromHfov,
@@ -24,9 +25,28 @@ export {
   yawQuaternion,
 } from './foxglove';
 export type { AnnotationOptions, SceneOptions, TransformsInput } from './foxglove';
-export { encodeFutureTiles, framesFromChunks, futureTilesImage, tileFrames } from './future-tiles';
-export type { FutureTilesOptions, RgbFrame } from './future-tiles';
-export { FOXGLOVE_SUBPROTOCOLS, FoxgloveLiveServer, LiveServerError } from './live-server';
+export {
+  encodeFutureFrames,
+  encodeFutureTiles,
+  framesFromChunks,
+  futureFramesFromChunks,
+  futureFramesImage,
+  futureLabel,
+  futureTimesS,
+  futureTilesImage,
+  renderStrip,
+  stripLayout,
+  tileFrames,
+} from './future-tiles';
+export type { FutureFrame, FutureTilesOptions, RgbFrame, StripLayout, StripOptions } from './future-tiles';
+export {
+  CLOSE_CODES,
+  FOXGLOVE_SUBPROTOCOLS,
+  FoxgloveLiveServer,
+  LiveServerError,
+  checkClientMessage,
+  latchedTopicsFor,
+} from './live-server';
 export type { LiveServerOptions } from './live-server';
 export { LineType, PointsAnnotationType } from './foxglove-msgs';
 export type * from './foxglove-msgs';

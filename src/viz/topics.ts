@@ -10,10 +10,11 @@ export const VIZ_TOPICS = {
   pathScene: '/svnav/viz/path_scene',
   /** foxglove_msgs/ImageAnnotations: the planned path drawn into the camera image. */
   pathAnnotations: '/svnav/viz/path_annotations',
-  /** foxglove_msgs/FrameTransforms: odom→base_link (from odometry) and base_link→camera (from the mount). */
+  /**
+   * foxglove_msgs/FrameTransforms: base_link→camera (from the mount), and odom→base_link from odometry when
+   * nothing on /tf carries it. The imagined future is not a viz topic: the planner publishes it itself.
+   */
   transforms: '/svnav/viz/transforms',
-  /** foxglove_msgs/CompressedImage: the imagined future, one tile per sparse chunk. */
-  imaginedFuture: '/svnav/viz/imagined_future',
 } as const;
 
 export type VizTopic = (typeof VIZ_TOPICS)[keyof typeof VIZ_TOPICS];
@@ -33,5 +34,4 @@ export const VIZ_TOPIC_TYPES: Readonly<Record<VizTopic, string>> = {
   [VIZ_TOPICS.pathScene]: FoxgloveTypes.SceneUpdate,
   [VIZ_TOPICS.pathAnnotations]: FoxgloveTypes.ImageAnnotations,
   [VIZ_TOPICS.transforms]: FoxgloveTypes.FrameTransforms,
-  [VIZ_TOPICS.imaginedFuture]: FoxgloveTypes.CompressedImage,
 };

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { DEMO_TOPICS, generateDemoBag, type DemoBagResult } from '../../src/bag/demo-bag';
-import { commandAt, DEMO_MOTION_END_S, simulateMotion, stateAt } from '../../src/bag/demo/motion';
+import { commandAt, DEMO_MOTION_END_S, follow, simulateMotion, stateAt } from '../../src/bag/demo/motion';
 import { RayCastRenderer } from '../../src/bag/demo/render';
 import { buildWorld, cellAt, CellKind } from '../../src/bag/demo/world';
 import { BagReader, type BagMessage } from '../../src/bag/reader';
@@ -26,6 +26,24 @@ describe('demo motion and floor plan', () => {
     assert.ok(Math.abs(wrap(stateAt(motion, 30).yaw_rad)) < 0.05, 'back to 0° after the right turn');
     const end = motion[motion.length - 1]!;
     assert.ok(Math.abs(end.v_mps) < 1e-3 && Math.abs(end.w_radps) < 1e-3, 'stopped');
+  });
+
+  it('stands exactly still once stopped: velocities reach 0, and no state holds a subnormal number', () => {
+    const states = simulateMotion(40);
+    const after = states.filter((s) => s.t_s >= DEMO_MOTION_END_S);
+    assert.ok(after.length > 100);
+    for (const s of after) assert.deepEqual([s.v_mps, s.w_radps], [0, 0], `t = ${s.t_s}`);
+    const subnormal = (v: number) => v !== 0 && Math.abs(v) < 2.2250738585072014e-308;
+    const tiny = states.flatMap((s) =>
+      Object.entries(s)
+        .filter(([, v]) => subnormal(v))
+        .map(([k]) => `${k}@${s.t_s}`),
+    );
+    assert.deepEqual(tiny, []);
+    // Moving, the velocity follows the command exactly once within 1 mm/s of it (steady 0.5 m/s legs).
+    assert.equal(stateAt(states, 8).v_mps, 0.5);
+    assert.equal(follow(0.2, 0.5, 0.1, 1e-3), 0.23);
+    assert.equal(follow(0.4995, 0.5, 0.1, 1e-3), 0.5);
   });
 
   it('odometry is the integral of the commanded velocities (within the response lag)', () => {

@@ -342,7 +342,8 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
     assert.deepEqual(future.header, { stamp: nsToStamp(stampOf(0)), frame_id: 'front_camera' });
     assert.equal(future.format, 'jpeg');
     const meta = await sharp(future.data).metadata();
-    assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 4 * 112 + 3 * 2, 2 * 64 + 2]); // 2 px gaps
+    // 112×64 chunks scaled ×3 to 336×192 tiles, a 45 px label band under each, 4 px gaps.
+    assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 4 * 336 + 3 * 4, 2 * (192 + 45) + 4]);
   });
 
   it('stop() tears down subscriptions and the heartbeat timer, cancels the in-flight plan and says so', async () => {

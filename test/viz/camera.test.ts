@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import {
   CameraModelError,
   baseToOptical,
+  clipPolylinesToImage,
   intrinsicsFromCameraInfo,
   intrinsicsFromHfov,
   mountRotation,
@@ -101,6 +102,41 @@ describe('viz camera model', () => {
     assert.equal(lines.length, 2);
     assert.equal(lines[0]!.length, 2);
     assert.equal(lines[1]!.length, 2);
+  });
+
+  it('clips projected polylines to the image rectangle, splitting a path that leaves and re-enters', () => {
+    const line = [
+      { u: 320, v: 900, t: 0 },
+      { u: 320, v: 240, t: 0.5 },
+      { u: 800, v: 240, t: 0.75 },
+      { u: 100, v: 100, t: 1 },
+    ];
+    const out = clipPolylinesToImage([line], vga);
+    assert.equal(out.length, 2);
+    // Enters through the bottom edge, leaves through the right edge.
+    closeTo(out[0]![0]!.v, 480, 1e-9, 'bottom entry');
+    closeTo(out[0]![0]!.t, 0.5 * (420 / 660), 1e-12, 'entry time');
+    assert.deepEqual(out[0]![1], { u: 320, v: 240, t: 0.5 });
+    closeTo(out[0]![2]!.u, 640, 1e-9, 'right exit');
+    // Comes back in through the right edge and ends inside.
+    closeTo(out[1]![0]!.u, 640, 1e-9, 'right re-entry');
+    assert.deepEqual(out[1]![1], { u: 100, v: 100, t: 1 });
+    // Wholly outside: nothing; a lone point only when inside.
+    assert.deepEqual(
+      clipPolylinesToImage(
+        [
+          [
+            { u: -5, v: 10, t: 0 },
+            { u: -1, v: 900, t: 1 },
+          ],
+        ],
+        vga,
+      ),
+      [],
+    );
+    assert.deepEqual(clipPolylinesToImage([[{ u: 5, v: 10, t: 0 }], [{ u: 5, v: 481, t: 1 }]], vga), [
+      [{ u: 5, v: 10, t: 0 }],
+    ]);
   });
 
   it('gives the optical frame rotation that maps optical axes onto base_link axes, pitch included', () => {

@@ -3,7 +3,14 @@ import { CdrCodec } from '../../src/bag/codec';
 import { InvalidPlanError } from '../../src/controller/trajectory';
 import { NS_PER_S } from '../../src/messages/time';
 import type { Plan } from '../../src/planner/plan';
-import { intrinsicsFromHfov, rotateVector, type CameraMount } from '../../src/viz/camera';
+import { defaultConfig } from '../../src/config';
+import {
+  cameraMountFromConfig,
+  intrinsicsFromCameraInfo,
+  intrinsicsFromHfov,
+  rotateVector,
+  type CameraMount,
+} from '../../src/viz/camera';
 import {
   compressedImage,
   frameTransforms,
@@ -143,38 +150,91 @@ describe('viz foxglove messages', () => {
     assert.deepEqual(frameTransforms({}), { transforms: [] });
   });
 
-  it('projects a straight path into the image centre column, receding towards the horizon', () => {
+  it('projects a straight path into the image centre column from where it enters the image to the horizon', () => {
     const mount: CameraMount = { frameId: 'front_camera', height_m: 1, pitch_rad: 0, forward_m: 0 };
     const intrinsics = intrinsicsFromHfov(640, 480, 90);
-    // Starts 0.5 m ahead of base_link so that every point is in front of the lens.
+    // Starts 0.5 m ahead of base_link, so every point is in front of the lens; the floor is in view from
+    // d = f·h / (H/2) = 320 / 240 m on.
     const path = planPathFromMsg(planMsg({ stampNs: STAMP, dx_m: 0.25 }));
     const ahead = { ...path, waypoints: path.waypoints.map((w) => ({ ...w, x_m: w.x_m + 0.5 })) };
     const msg = pathImageAnnotations(ahead, { mount, intrinsics }, { samplesPerStep: 1 });
     assert.deepEqual(msg.timestamp, { sec: 1_700_000_010, nanosec: 250_000_000 });
     assert.equal(msg.points.length, 1);
     const strip = msg.points[0]!;
-    assert.equal(strip.points.length, 9);
+    // Entry on the bottom border, then the waypoints at d = 1.5 … 2.5 m.
+    assert.equal(strip.points.length, 6);
     strip.points.forEach((p) => closeTo(p.x, 320, 1e-9, 'u'));
-    // v = cy + f·h/d at d = 0.5 … 2.5 m.
-    closeTo(strip.points[0]!.y, 240 + 320 / 0.5, 1e-9, 'v nearest');
-    closeTo(strip.points[8]!.y, 240 + 320 / 2.5, 1e-9, 'v farthest');
-    assert.equal(strip.outline_colors.length, 9);
-    assert.equal(msg.circles.length, 8);
-    assert.equal(msg.texts[0]!.text, 'plan 0');
+    closeTo(strip.points[0]!.y, 480, 1e-9, 'enters at the bottom edge');
+    closeTo(strip.points[1]!.y, 240 + 320 / 1.5, 1e-9, 'v at 1.5 m');
+    closeTo(strip.points[5]!.y, 240 + 320 / 2.5, 1e-9, 'v farthest');
+    // The entry point's time, interpolated along the image segment between the waypoints at 1.25 and 1.5 m
+    // (t = 3/8 and 4/8, rows 496 and 453.3): colours blend in the image, as Foxglove draws them.
+    const entryT = (3 + (496 - 480) / (496 - (240 + 320 / 1.5))) / 8;
+    const entry = timeColor(entryT);
+    closeTo(strip.outline_colors[0]!.r, entry.r, 1e-9, 'entry colour r');
+    closeTo(strip.outline_colors[0]!.g, entry.g, 1e-9, 'entry colour g');
+    assert.equal(strip.outline_colors.length, 6);
+    assert.equal(msg.circles.length, 5, 'dots only for the waypoints in view');
+    assert.equal(msg.texts[0]!.text, 'plan 0: 2.00 m in 2.0 s');
     assert.deepEqual(roundTrip(FoxgloveTypes.ImageAnnotations, msg), msg);
   });
 
-  it('leaves out the part of the path behind the lens, e.g. the start under a forward-mounted camera', () => {
+  it('cuts the path at the lens plane and the image border, e.g. the start under a forward-mounted camera', () => {
     const mount: CameraMount = { frameId: 'front_camera', height_m: 0.32, pitch_rad: 0, forward_m: 0.28 };
     const intrinsics = intrinsicsFromHfov(640, 480, 90);
     const msg = pathImageAnnotations(forward, { mount, intrinsics }, { samplesPerStep: 1, label: false });
+    // The floor is in view from 0.32·320/240 m ahead of the lens (x = 0.7067 m): the strip runs from the
+    // bottom edge there to the last waypoint at 0.8 m.
+    assert.equal(msg.points.length, 1);
     const strip = msg.points[0]!;
-    // Waypoints 0.0 … 0.3 m are behind the lens (0.28 m) or within the 0.05 m near distance of it; the strip
-    // starts where the path crosses the near plane at x = 0.33 m.
-    assert.equal(strip.points.length, 1 + 5);
-    closeTo(strip.points[0]!.y, 240 + (320 * 0.32) / 0.05, 1e-6, 'near-plane row');
-    assert.equal(msg.circles.length, 5);
+    assert.equal(strip.points.length, 2);
+    closeTo(strip.points[0]!.y, 480, 1e-9, 'bottom edge');
+    closeTo(strip.points[1]!.y, 240 + (320 * 0.32) / 0.52, 1e-9, 'last waypoint');
+    assert.equal(msg.circles.length, 1);
     assert.deepEqual(msg.texts, []);
+  });
+
+  it('draws a 2 m arc of a moving plan inside the demo camera image (1280×720, K from its CameraInfo, default mount)', () => {
+    const demo = defaultConfig().camera;
+    const intrinsics = intrinsicsFromCameraInfo({
+      width: 1280,
+      height: 720,
+      k: [640, 0, 640, 0, 640, 360, 0, 0, 1],
+    });
+    const mount = cameraMountFromConfig(demo);
+    // 8 steps of 0.25 m turning 0.1 rad each: a 2 m arc to the left.
+    const arc = planPathFromMsg(planMsg({ stampNs: STAMP, dx_m: 0.25, dtheta_rad: 0.1 }));
+    const msg = pathImageAnnotations(arc, { mount, intrinsics });
+    const points = msg.points.flatMap((p) => p.points);
+    assert.ok(points.length >= 10, `${points.length} points drawn`);
+    for (const p of points) {
+      assert.ok(p.x >= 0 && p.x <= 1280 && p.y >= 0 && p.y <= 720, `(${p.x}, ${p.y}) outside the image`);
+    }
+    // It bends left (smaller u) as it recedes (smaller v).
+    const first = points[0]!;
+    const last = points[points.length - 1]!;
+    assert.ok(
+      last.y < first.y - 50 && last.x < first.x - 20,
+      `from (${first.x}, ${first.y}) to (${last.x}, ${last.y})`,
+    );
+    assert.ok(msg.circles.length >= 4);
+    assert.match(msg.texts[0]!.text, /2\.00 m in 2\.0 s$/);
+  });
+
+  it('says when a plan that hardly moves is not in view, and draws no line for it', () => {
+    const intrinsics = intrinsicsFromCameraInfo({
+      width: 1280,
+      height: 720,
+      k: [640, 0, 640, 0, 640, 360, 0, 0, 1],
+    });
+    const still = planPathFromMsg(planMsg({ stampNs: STAMP, sequence: 3, dx_m: 0.01 }));
+    const msg = pathImageAnnotations(still, {
+      mount: cameraMountFromConfig(defaultConfig().camera),
+      intrinsics,
+    });
+    assert.deepEqual(msg.points, []);
+    assert.deepEqual(msg.circles, []);
+    assert.equal(msg.texts[0]!.text, 'plan 3: 0.08 m in 2.0 s (not in view)');
   });
 
   it('wraps image bytes into a foxglove CompressedImage with the stamp and format', () => {

@@ -2,8 +2,17 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '@foxglove/rosmsg';
+import { WebSocket } from 'ws';
 import { CdrCodec } from '../../src/bag/codec';
-import { defaultConfig, loadConfigFile } from '../../src/config';
+import { generateDemoBag } from '../../src/bag/demo-bag';
+import { BagReader } from '../../src/bag/reader';
+import { defaultConfig, loadConfigFile, parseConfig, type SvnavConfig } from '../../src/config';
+import type { Planner } from '../../src/planner/planner';
+import { replayCodec } from '../../src/replay/recorder';
+import { runReplay } from '../../src/replay/replay';
+import { FoxgloveLiveServer, latchedTopicsFor } from '../../src/viz/live-server';
+import { tempDir } from '../bag/helpers';
+import { loadTinyPlanner, tinyModelDir } from '../support/tiny-model';
 import { RosTypes } from '../../src/messages/ros';
 import { VIZ_TOPICS, VIZ_TOPIC_TYPES } from '../../src/viz/topics';
 
@@ -11,8 +20,13 @@ const ROOT = join(__dirname, '..', '..');
 const LAYOUT_PATH = join(ROOT, 'foxglove', 'sparse_video_nav.layout.json');
 
 interface PanelConfig {
+  foxglovePanelTitle?: string;
+  lichtblickPanelTitle?: string;
+  title?: string;
+  legendDisplay?: string;
+  followMode?: string;
   imageMode?: { imageTopic?: string; annotations?: Record<string, unknown> };
-  topics?: Record<string, { visible?: boolean }>;
+  topics?: Record<string, { visible?: boolean; type?: string }>;
   paths?: { value: string; enabled?: boolean }[];
   topicPath?: string;
   followTf?: string;
@@ -40,6 +54,8 @@ function defaultTopicTypes(): Map<string, string> {
     [c.controller.status_topic, RosTypes.String],
     [c.safety.estop_topic, RosTypes.Bool],
     [c.safety.sport_request_topic, RosTypes.UnitreeRequest],
+    // The robot's (and the demo bag's) TF tree: the 3D panel takes odom→base_link from it.
+    ['/tf', RosTypes.TFMessage],
     ...Object.entries(VIZ_TOPIC_TYPES),
   ]);
 }
@@ -119,18 +135,46 @@ describe('Foxglove layout', () => {
     assert.throws(() => resolveField(codec, RosTypes.Twist, ['linear', 'w']), /no field 'linear\.w'/);
   });
 
-  it('shows the planned path on the camera image, the imagined future, and the path in 3D with the odom frame fixed', () => {
+  it('shows the planned path on the compressed camera topic every source carries, and the imagined future', () => {
     const cfg = Object.values(layout.configById);
-    const camera = cfg.find((c) => c.imageMode?.imageTopic === defaultConfig().camera.topic);
+    const d = defaultConfig();
+    // Replays and the demo carry the compressed stream; on the robot the camera relay publishes it too.
+    const camera = cfg.find((c) => c.imageMode?.imageTopic === d.camera.relay_topic);
+    assert.equal(d.camera.relay_topic, '/camera/image_raw/compressed');
     assert.ok(
       camera?.imageMode?.annotations?.[VIZ_TOPICS.pathAnnotations],
       'camera panel without the path annotations',
     );
-    assert.ok(cfg.some((c) => c.imageMode?.imageTopic === defaultConfig().planner.future_topic));
+    assert.ok(cfg.some((c) => c.imageMode?.imageTopic === d.planner.future_topic));
+  });
+
+  it('follows the robot in 3D and draws the path as lines, not a triad of axes per pose', () => {
     const threeD = layout.configById[Object.keys(layout.configById).find((k) => k.startsWith('3D!'))!]!;
-    assert.equal(threeD.followTf, 'odom');
+    assert.equal(threeD.followTf, defaultConfig().planner.base_frame_id);
+    assert.equal(threeD.followMode, 'follow-position');
     assert.equal(threeD.topics?.[VIZ_TOPICS.pathScene]?.visible, true);
-    assert.equal(threeD.topics?.[VIZ_TOPICS.pathPoses]?.visible, true);
+    assert.notEqual(threeD.topics?.[VIZ_TOPICS.pathPoses]?.visible, true, 'PosesInFrame draws axes');
+    assert.deepEqual(threeD.topics?.[defaultConfig().planner.path_topic], {
+      visible: true,
+      type: 'line',
+      lineWidth: 0.02,
+      gradient: ['#ffffff99', '#ffffff99'],
+    });
+  });
+
+  it('titles every panel under both Foxglove’s and Lichtblick’s key, and keeps plot legends off the data', () => {
+    for (const [id, config] of Object.entries(layout.configById)) {
+      assert.ok(
+        config.foxglovePanelTitle && config.foxglovePanelTitle.length > 3,
+        `${id} has no foxglovePanelTitle`,
+      );
+      assert.equal(config.lichtblickPanelTitle, config.foxglovePanelTitle, id);
+      assert.equal(config.title, undefined, `${id}: 'title' is read by neither app`);
+      if (id.startsWith('Plot!'))
+        assert.notEqual(config.legendDisplay, 'floating', `${id} legend floats over the data`);
+    }
+    const velocity = layout.configById['Plot!svnav-linear']!.foxglovePanelTitle!;
+    assert.match(velocity, /recorded odom, not driven by these commands/);
   });
 
   it('matches the Go2 configuration’s topics as well as the defaults', () => {
@@ -145,5 +189,140 @@ describe('Foxglove layout', () => {
     ]) {
       assert.equal(a, b);
     }
+  });
+});
+
+/** Every floating-point-capable number in a decoded message, with its path. */
+function numbers(value: unknown, at = ''): [string, number][] {
+  if (typeof value === 'number') return [[at, value]];
+  // Only float arrays can hold subnormals; image bytes are skipped.
+  if (value instanceof Float32Array || value instanceof Float64Array) {
+    return Array.from(value, (v, i) => [`${at}[${i}]`, v]);
+  }
+  if (ArrayBuffer.isView(value)) return [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => numbers(v, `${at}[${i}]`));
+  if (value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => numbers(v, at ? `${at}.${k}` : k));
+  }
+  return [];
+}
+
+describe('Foxglove layout against the demo: its replay MCAP and the live server', function () {
+  this.timeout(120_000);
+  const layout = JSON.parse(readFileSync(LAYOUT_PATH, 'utf8')) as Layout;
+  const known = defaultTopicTypes();
+  const referenced = [
+    ...new Set(Object.values(layout.configById).flatMap((config) => namedTopics(config).topics)),
+  ];
+  let tmp: ReturnType<typeof tempDir>;
+  let planner: Planner;
+  let live: FoxgloveLiveServer;
+  let config: SvnavConfig;
+  const output = () => join(tmp.dir, 'replay.mcap');
+
+  before(async () => {
+    tmp = tempDir('layout-demo');
+    const input = join(tmp.dir, 'demo.mcap');
+    await generateDemoBag(input, { duration_s: 4 });
+    const base = parseConfig({
+      model: { dir: await tinyModelDir(), execution_providers: ['cpu'], allow_untrained: true },
+    });
+    // As `svnav demo` runs it: untrained plans barely move, arrival detection would end the episode.
+    config = { ...base, safety: { ...base.safety, arrival_consecutive_plans: 1_000_000 } };
+    planner = await loadTinyPlanner();
+    live = await FoxgloveLiveServer.start({
+      port: 0,
+      codec: replayCodec(),
+      latchedTopics: latchedTopicsFor(config),
+    });
+    await runReplay({ input, output: output(), instruction: 'walk to the chair', config, planner, live });
+  });
+  after(async () => {
+    await live?.close();
+    await planner?.close();
+    tmp?.cleanup();
+  });
+
+  it('finds every topic the layout names in the replay MCAP, with the type the layout expects', async () => {
+    const reader = await BagReader.open(output());
+    try {
+      const topics = new Map(reader.topics().map((t) => [t.name, t]));
+      for (const topic of referenced) {
+        const t = topics.get(topic);
+        assert.ok(t, `${topic} is not in the demo replay (has ${[...topics.keys()].join(', ')})`);
+        assert.equal(t.type, known.get(topic), topic);
+        assert.equal(t.schemaEncoding, 'ros2msg');
+        assert.ok(t.count > 0, `${topic} has no messages`);
+      }
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('serves every topic of the MCAP live, and a viewer that connects afterwards gets status, plan and future at once', async () => {
+    const ws = new WebSocket(live.url, ['foxglove.websocket.v1']);
+    const texts: Record<string, unknown>[] = [];
+    const data: number[] = [];
+    ws.on('message', (m, binary) => {
+      if (!binary) texts.push(JSON.parse(String(m)) as Record<string, unknown>);
+      else if ((m as Buffer)[0] === 1) data.push((m as Buffer).readUInt32LE(1));
+    });
+    try {
+      const deadline = Date.now() + 5000;
+      while (!texts.some((t) => t.op === 'advertise')) {
+        assert.ok(Date.now() < deadline, 'no advertise');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const channels = (
+        texts.find((t) => t.op === 'advertise')!.channels as {
+          id: number;
+          topic: string;
+          schemaName: string;
+          encoding: string;
+        }[]
+      ).map((c) => [c.topic, c] as const);
+      const served = new Map(channels);
+      const reader = await BagReader.open(output());
+      const inBag = reader.topics();
+      await reader.close();
+      for (const t of inBag) {
+        assert.equal(served.get(t.name)?.schemaName, t.type, `${t.name} not served live as ${t.type}`);
+        assert.equal(served.get(t.name)?.encoding, 'cdr');
+      }
+      for (const topic of referenced) assert.ok(served.has(topic), `${topic} not served live`);
+      const p = config.planner;
+      const wanted = [p.status_topic, p.plan_topic, p.future_topic];
+      ws.send(
+        JSON.stringify({
+          op: 'subscribe',
+          subscriptions: wanted.map((topic, i) => ({ id: 100 + i, channelId: served.get(topic)!.id })),
+        }),
+      );
+      while (data.length < 3) {
+        assert.ok(Date.now() < deadline, `only subscriptions ${data.join(', ')} answered`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.deepEqual([...data].sort(), [100, 101, 102]);
+    } finally {
+      ws.terminate();
+    }
+  });
+
+  it('publishes no subnormal number in any message of the replay', async () => {
+    const reader = await BagReader.open(output());
+    const bad: string[] = [];
+    let checked = 0;
+    try {
+      for await (const m of reader.messages()) {
+        for (const [at, v] of numbers(m.message)) {
+          checked++;
+          if (v !== 0 && Math.abs(v) < 2.2250738585072014e-308) bad.push(`${m.topic} ${at} = ${v}`);
+        }
+      }
+    } finally {
+      await reader.close();
+    }
+    assert.ok(checked > 10_000, `${checked} numbers`);
+    assert.deepEqual(bad.slice(0, 5), []);
   });
 });

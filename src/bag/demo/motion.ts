@@ -55,6 +55,19 @@ export function commandAt(t_s: number, keyframes = DEMO_COMMAND_KEYFRAMES): Velo
   return { linear_mps: v0 + a * (v1 - v0), angular_radps: w0 + a * (w1 - w0) };
 }
 
+/** Within these of the command the robot's velocity is the command (a Go2 stands still, it does not creep). */
+const SETTLE_MPS = 1e-3;
+const SETTLE_RADPS = 1e-3;
+
+/**
+ * One step of the first-order response, settling exactly on the command once close to it: an exponential
+ * approach alone never reaches zero and decays into subnormal numbers (1e-300 m/s) that plots show as noise.
+ */
+export function follow(current: number, command: number, k: number, settle: number): number {
+  const next = current + (command - current) * k;
+  return Math.abs(command - next) < settle ? command : next;
+}
+
 /**
  * Integrates the commands from rest at the origin (heading +x) with step `dt_s`; the body velocity follows the
  * command with time constant `lag_s`. Returns states at t = 0, dt, 2dt, … up to `duration_s`.
@@ -72,8 +85,8 @@ export function simulateMotion(duration_s: number, dt_s = 0.002, lag_s = 0.12): 
     const t = i * dt_s;
     states.push({ t_s: t, x_m: x, y_m: y, yaw_rad: yaw, v_mps: v, w_radps: w });
     const cmd = commandAt(t);
-    v += (cmd.linear_mps - v) * k;
-    w += (cmd.angular_radps - w) * k;
+    v = follow(v, cmd.linear_mps, k, SETTLE_MPS);
+    w = follow(w, cmd.angular_radps, k, SETTLE_RADPS);
     // Midpoint heading for the position update keeps arcs accurate at this step size.
     const midYaw = yaw + (w * dt_s) / 2;
     x += v * Math.cos(midYaw) * dt_s;

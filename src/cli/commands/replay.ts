@@ -8,7 +8,8 @@ import { progressBar } from '../../replay/progress';
 import { runReplay, type ReplayOptions } from '../../replay/replay';
 import { formatReplayReport, writeJsonReport, type ReplayReport } from '../../replay/report';
 import { consoleLogger } from '../../transport/memory';
-import { FoxgloveLiveServer } from '../../viz/live-server';
+import { replayCodec } from '../../replay/recorder';
+import { FoxgloveLiveServer, latchedTopicsFor } from '../../viz/live-server';
 
 /** Exit statuses of `svnav replay` besides 0. */
 export const EXIT_REPLAY = {
@@ -88,7 +89,12 @@ export async function replayCommand(input: string, options: ReplayCommandOptions
   let bar: ReturnType<typeof progressBar> | undefined;
   try {
     if (options.foxglovePort !== undefined) {
-      live = await FoxgloveLiveServer.start({ port: options.foxglovePort });
+      live = await FoxgloveLiveServer.start({
+        port: options.foxglovePort,
+        codec: replayCodec(),
+        latchedTopics: latchedTopicsFor(config),
+        onError: (err) => console.error(`svnav replay: live view: ${err.message}`),
+      });
       console.error(`svnav replay: Foxglove live view at ${live.url} (Open connection → Foxglove WebSocket)`);
     }
     const replayOptions: ReplayOptions = {
