@@ -79,14 +79,6 @@ export interface FutureFrame {
 }
 
 /**
- * Times of the sparse future chunks after the reference frame: chunk i shows (offset_i + 1) s, so the
- * release's offsets [0, 1, 4, 7, 10, 13, 16, 19] are +1, +2, +5, +8, +11, +14, +17, +20 s.
- */
-export function futureTimesS(offsets: readonly number[]): number[] {
-  return offsets.map((o) => o + 1);
-}
-
-/**
  * Decoded future chunks ([N, 3, H, W] floats, one frame per chunk) as FutureFrames with their times. `range`
  * says what the decoder outputs: 'unit' for [0, 1] (the preview decoder), 'signed' for [-1, 1] (a VAE).
  */

@@ -32,7 +32,6 @@ export {
   futureFramesFromChunks,
   futureFramesImage,
   futureLabel,
-  futureTimesS,
   futureTilesImage,
   renderStrip,
   stripLayout,

@@ -1,3 +1,4 @@
+import { futureChunkTimes } from '../../src/planner/plan';
 import { strict as assert } from 'node:assert';
 import sharp from 'sharp';
 import {
@@ -5,7 +6,6 @@ import {
   futureFramesFromChunks,
   futureFramesImage,
   futureLabel,
-  futureTimesS,
   futureTilesImage,
   renderStrip,
   stripLayout,
@@ -65,7 +65,7 @@ describe('viz imagined-future tiles', () => {
   });
 
   it('turns decoded chunks into frames at the release offsets’ real times, from [0, 1] or [-1, 1] output', () => {
-    assert.deepEqual(futureTimesS([0, 1, 4, 7, 10, 13, 16, 19]), TIMES);
+    assert.deepEqual(futureChunkTimes([0, 1, 4, 7, 10, 13, 16, 19]), TIMES);
     const data = Float32Array.from([-1, 0, 1, 1, 0, -1]); // 2 chunks, 3 channels, 1×1
     const signed = futureFramesFromChunks(data, [2, 3, 1, 1], [1, 2], 'signed');
     assert.deepEqual(

@@ -1,4 +1,4 @@
-import { encodeFutureTiles } from '../../viz/future-tiles';
+import { encodeFutureFrames, type FutureFrame } from '../../viz/future-tiles';
 import type { CompressedImage } from '../../messages/ros';
 import { nsToStamp } from '../../messages/time';
 import { futureChunkTimes, type Plan } from '../../planner/plan';
@@ -9,13 +9,13 @@ import type { DecodedVideo } from '../../planner/stages/decode';
 export function futureFrames(
   video: DecodedVideo,
   plan: Pick<Plan, 'referenceChunks' | 'futureOffsets'>,
-): { width: number; height: number; data: Uint8Array; timeS: number }[] {
+): FutureFrame[] {
   const times = futureChunkTimes(plan.futureOffsets);
   // Latent 0 decodes to frame 0, latent t ≥ 1 to frames 4t − 3 … 4t.
   return times.map((timeS, i) => ({
     width: video.width,
     height: video.height,
-    data: video.frames[4 * (plan.referenceChunks + i)]!,
+    rgb: video.frames[4 * (plan.referenceChunks + i)]!,
     timeS,
   }));
 }
@@ -31,9 +31,8 @@ export async function previewMessage(
 ): Promise<CompressedImage> {
   const frames = futureFrames(await planner.decodeFuture(plan), plan);
   // Tiles in time order, row-major, 4 wide: +1, +2, +5, +8 s on top, +11 … +20 s below, each labelled.
-  const data = await encodeFutureTiles(frames, {
+  const data = await encodeFutureFrames(frames, {
     columns: options.columns ?? 4,
-    labels: frames.map((f) => `+${f.timeS} s`),
     jpegQuality: options.jpegQuality,
   });
   return { header: { stamp: nsToStamp(plan.inputStampNs), frame_id: options.frameId }, format: 'jpeg', data };
