@@ -63,33 +63,31 @@ export const modelSchema = z
   .strict();
 
 /**
- * The geometric action source (issue 14): reads the robot's motion off the floor in the imagined frames. The
+ * Thresholds of the geometric action source (issue 14), spread into `planner` as `geometric_*` keys (ROS
+ * parameter names stay section.key). It reads the robot's motion off the floor in the imagined frames; the
  * camera's mount and fallback field of view come from `camera` (mount_height_m, mount_pitch_rad,
- * mount_forward_m, hfov_deg); these are the estimator's own thresholds. A step that misses a gate makes the
- * whole cycle "no plan".
+ * mount_forward_m, hfov_deg). A step that misses a gate makes the whole cycle "no plan".
  */
-export const geometricSchema = z
-  .object({
-    max_features: z.number().int().min(10).max(5000).default(300),
-    feature_quality: z.number().gt(0).lt(1).default(0.01),
-    min_feature_distance_px: positive.default(5),
-    /** Floor farther than this from the lens is not used: a pixel spans too much floor there. */
-    max_ground_range_m: positive.default(5),
-    forward_backward_px: positive.default(0.5),
-    ransac_threshold_px: positive.default(2.5),
-    min_inliers: z.number().int().min(3).default(15),
-    min_inlier_ratio: z.number().min(0).max(1).default(0.5),
-    min_ground_coverage: z.number().min(0).max(1).default(0.2),
-    max_residual_px: positive.default(1.5),
-    max_step_translation_m: positive.default(1.0),
-    max_step_rotation_rad: positive.default(0.8),
-    /** Scale check: first-step speed vs odometry's measured speed (applies above odometry_min_speed_mps). */
-    odometry_speed_tolerance_mps: positive.default(0.3),
-    odometry_min_speed_mps: nonNegative.default(0.1),
-    /** Turn a failed scale check into "no plan" (otherwise it is reported in the plan's confidence only). */
-    require_odometry_agreement: z.boolean().default(false),
-  })
-  .strict();
+export const geometricKeys = {
+  geometric_max_features: z.number().int().min(10).max(5000).default(300),
+  geometric_feature_quality: z.number().gt(0).lt(1).default(0.01),
+  geometric_min_feature_distance_px: positive.default(5),
+  /** Floor farther than this from the lens is not used: a pixel spans too much floor there. */
+  geometric_max_ground_range_m: positive.default(5),
+  geometric_forward_backward_px: positive.default(0.5),
+  geometric_ransac_threshold_px: positive.default(2.5),
+  geometric_min_inliers: z.number().int().min(3).default(15),
+  geometric_min_inlier_ratio: z.number().min(0).max(1).default(0.5),
+  geometric_min_ground_coverage: z.number().min(0).max(1).default(0.2),
+  geometric_max_residual_px: positive.default(1.5),
+  geometric_max_step_translation_m: positive.default(1.0),
+  geometric_max_step_rotation_rad: positive.default(0.8),
+  /** Scale check: first-step speed vs odometry's measured speed (applies above geometric_odometry_min_speed_mps). */
+  geometric_odometry_speed_tolerance_mps: positive.default(0.3),
+  geometric_odometry_min_speed_mps: nonNegative.default(0.1),
+  /** Turn a failed scale check into "no plan" (otherwise it is only reported in the plan's confidence). */
+  geometric_require_odometry_agreement: z.boolean().default(false),
+};
 
 export const plannerSchema = z
   .object({
@@ -127,7 +125,7 @@ export const plannerSchema = z
      * or `auto`: the head when the model manifest says its weights are trained, the geometric source otherwise.
      */
     action_source: z.enum(['learned', 'geometric', 'auto']).default('auto'),
-    geometric: geometricSchema.default(geometricSchema.parse({})),
+    ...geometricKeys,
   })
   .strict();
 
@@ -185,7 +183,6 @@ export type SvnavConfig = z.infer<typeof configSchema>;
 export type CameraConfig = z.infer<typeof cameraSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type PlannerConfig = z.infer<typeof plannerSchema>;
-export type GeometricConfig = z.infer<typeof geometricSchema>;
 export type ActionSource = PlannerConfig['action_source'];
 export type ControllerConfig = z.infer<typeof controllerSchema>;
 export type SafetyConfig = z.infer<typeof safetySchema>;

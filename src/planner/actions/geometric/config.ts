@@ -1,29 +1,29 @@
-import type { CameraConfig, GeometricConfig } from '../../../config/schema';
+import type { CameraConfig, PlannerConfig } from '../../../config/schema';
 import type { CameraMount } from './camera-model';
 import type { GeometricOptions } from './options';
 
-/** The estimator's options from the config's planner.geometric block. */
-export function geometricOptionsFromConfig(c: GeometricConfig): GeometricOptions {
+/** The estimator's options from the config's planner.geometric_* keys. */
+export function geometricOptionsFromConfig(c: PlannerConfig): GeometricOptions {
   return {
-    maxFeatures: c.max_features,
-    featureQuality: c.feature_quality,
-    minFeatureDistance_px: c.min_feature_distance_px,
-    maxGroundRange_m: c.max_ground_range_m,
-    forwardBackward_px: c.forward_backward_px,
-    ransacThreshold_px: c.ransac_threshold_px,
-    minInliers: c.min_inliers,
-    minInlierRatio: c.min_inlier_ratio,
-    minGroundCoverage: c.min_ground_coverage,
-    maxResidual_px: c.max_residual_px,
-    maxStepTranslation_m: c.max_step_translation_m,
-    maxStepRotation_rad: c.max_step_rotation_rad,
-    odometrySpeedTolerance_mps: c.odometry_speed_tolerance_mps,
-    odometryMinSpeed_mps: c.odometry_min_speed_mps,
-    requireOdometryAgreement: c.require_odometry_agreement,
+    maxFeatures: c.geometric_max_features,
+    featureQuality: c.geometric_feature_quality,
+    minFeatureDistance_px: c.geometric_min_feature_distance_px,
+    maxGroundRange_m: c.geometric_max_ground_range_m,
+    forwardBackward_px: c.geometric_forward_backward_px,
+    ransacThreshold_px: c.geometric_ransac_threshold_px,
+    minInliers: c.geometric_min_inliers,
+    minInlierRatio: c.geometric_min_inlier_ratio,
+    minGroundCoverage: c.geometric_min_ground_coverage,
+    maxResidual_px: c.geometric_max_residual_px,
+    maxStepTranslation_m: c.geometric_max_step_translation_m,
+    maxStepRotation_rad: c.geometric_max_step_rotation_rad,
+    odometrySpeedTolerance_mps: c.geometric_odometry_speed_tolerance_mps,
+    odometryMinSpeed_mps: c.geometric_odometry_min_speed_mps,
+    requireOdometryAgreement: c.geometric_require_odometry_agreement,
   };
 }
 
 /** The camera mount from the camera config (the config has no lateral offset: the Go2's camera is centred). */
 export function cameraMountFromConfig(c: CameraConfig): CameraMount {
-  return { height_m: c.mount_height_m, pitch_rad: c.mount_pitch_rad, forward_m: c.mount_forward_m, lateral_m: 0 };
+  return { height_m: c.geometric_mount_height_m, pitch_rad: c.geometric_mount_pitch_rad, forward_m: c.geometric_mount_forward_m, lateral_m: 0 };
 }
