@@ -162,8 +162,8 @@ function summarise(steps: readonly StepConfidence[], o: GeometricOptions, comple
     minInliers: min((s) => s.inliers),
     minInlierRatio: min((s) => s.inlierRatio),
     minGroundCoverage: min((s) => s.groundCoverage),
-    // A step that failed before its fit has an infinite residual; JSON has no Infinity, so report −1 there.
-    maxResidual_px: steps.length ? Math.max(...steps.map((s) => (Number.isFinite(s.residual_px) ? s.residual_px : -1))) : -1,
+    // −1 when no step got as far as a fit.
+    maxResidual_px: steps.length ? Math.max(...steps.map((s) => s.residual_px)) : -1,
     steps,
   };
 }

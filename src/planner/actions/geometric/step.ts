@@ -21,7 +21,7 @@ export interface StepConfidence {
   readonly inlierRatio: number;
   /** Share of the floor region's 4×4 image cells holding an inlier: motion read from one corner is fragile. */
   readonly groundCoverage: number;
-  /** RMS reprojection error of the inliers under the final motion (px): how well they agree. */
+  /** RMS reprojection error of the inliers under the final motion (px): how well they agree; −1 before a fit. */
   readonly residual_px: number;
 }
 
@@ -46,7 +46,7 @@ export function estimateStep(
   const fail = (reason: string, more: Partial<StepConfidence> = {}): StepEstimate => ({
     ok: false,
     reason,
-    confidence: { inliers: 0, inlierRatio: 0, groundCoverage: 0, residual_px: Infinity, ...base, ...more },
+    confidence: { inliers: 0, inlierRatio: 0, groundCoverage: 0, residual_px: -1, ...base, ...more },
   });
   if (pairs.length < options.minInliers) {
     return fail(`${pairs.length} floor features tracked, fewer than ${options.minInliers}`);
