@@ -21,7 +21,11 @@ export interface BagSpec {
 }
 
 export const FIXTURE_BAGS: Record<'raw' | 'compressed', BagSpec> = {
-  raw: { file: path.join(DIR, 'go2_raw/go2_raw_0.mcap'), topic: '/camera/image_raw', type: 'sensor_msgs/msg/Image' },
+  raw: {
+    file: path.join(DIR, 'go2_raw/go2_raw_0.mcap'),
+    topic: '/camera/image_raw',
+    type: 'sensor_msgs/msg/Image',
+  },
   compressed: {
     file: path.join(DIR, 'go2_compressed_zstd/go2_compressed_zstd_0.mcap'),
     topic: '/camera/image_raw/compressed',
@@ -48,7 +52,8 @@ export async function bagWindow(spec: BagSpec, start_s: number): Promise<BagWind
   try {
     for await (const m of reader.messages({ topics: [spec.topic, '/camera/camera_info', '/odom'] })) {
       if (m.topic === '/camera/camera_info') cameraInfo ??= m.message as CameraInfoLike;
-      else if (m.topic === '/odom') odom.push({ t: stampSeconds(m.message as Odometry), msg: m.message as Odometry });
+      else if (m.topic === '/odom')
+        odom.push({ t: stampSeconds(m.message as Odometry), msg: m.message as Odometry });
       else {
         const msg = m.message as Image | CompressedImage;
         t0 ??= stampSeconds(msg);
@@ -62,7 +67,10 @@ export async function bagWindow(spec: BagSpec, start_s: number): Promise<BagWind
   const chosen = Array.from({ length: 9 }, (_, i) => nearest(images, t0! + start_s + 0.25 * i));
   const frames = await Promise.all(
     chosen.map(async ({ msg }) => {
-      const f = await decodeCameraMessage(spec.type, msg, { topic: spec.topic, resolution: { width: 256, height: 256 } });
+      const f = await decodeCameraMessage(spec.type, msg, {
+        topic: spec.topic,
+        resolution: { width: 256, height: 256 },
+      });
       return { rgb: f.rgb, width: f.width, height: f.height };
     }),
   );
@@ -87,7 +95,13 @@ function nearest<T extends { t: number }>(items: readonly T[], t: number): T {
 
 /** Odometry pose at `t`, interpolated between the two messages around it (50 Hz odometry is 1 cm apart at 0.5 m/s). */
 function poseAt(odom: readonly { t: number; msg: Odometry }[], t: number): Pose2D {
-  const i = Math.max(1, Math.min(odom.length - 1, odom.findIndex((o) => o.t >= t)));
+  const i = Math.max(
+    1,
+    Math.min(
+      odom.length - 1,
+      odom.findIndex((o) => o.t >= t),
+    ),
+  );
   const a = odom[i - 1]!;
   const b = odom[i]!;
   const pa = pose(a.msg);

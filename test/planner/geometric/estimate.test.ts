@@ -21,12 +21,16 @@ const DEG = 180 / Math.PI;
 /** Per-step errors against the truth: heading (deg), direction of travel (deg) and distance (%) where it moved. */
 function errors(steps: readonly MotionStep[], truth: readonly MotionStep[]) {
   const heading = steps.map((s, i) => Math.abs(s[2] - truth[i]![2]) * DEG);
-  const moving = steps.map((s, i) => [s, truth[i]!] as const).filter(([, t]) => Math.hypot(t[0], t[1]) > 0.03);
+  const moving = steps
+    .map((s, i) => [s, truth[i]!] as const)
+    .filter(([, t]) => Math.hypot(t[0], t[1]) > 0.03);
   const direction = moving.map(([s, t]) => {
     const d = Math.atan2(s[1], s[0]) - Math.atan2(t[1], t[0]);
     return Math.abs(Math.atan2(Math.sin(d), Math.cos(d))) * DEG;
   });
-  const distance = moving.map(([s, t]) => (100 * Math.abs(Math.hypot(s[0], s[1]) - Math.hypot(t[0], t[1]))) / Math.hypot(t[0], t[1]));
+  const distance = moving.map(
+    ([s, t]) => (100 * Math.abs(Math.hypot(s[0], s[1]) - Math.hypot(t[0], t[1]))) / Math.hypot(t[0], t[1]),
+  );
   const still = steps
     .map((s, i) => [s, truth[i]!] as const)
     .filter(([, t]) => Math.hypot(t[0], t[1]) <= 0.03)
@@ -42,7 +46,11 @@ function errors(steps: readonly MotionStep[], truth: readonly MotionStep[]) {
     length2s: length(truth) > 0.24 ? (100 * Math.abs(length(steps) - length(truth))) / length(truth) : 0,
     turn2s: Math.abs(turn(steps) - turn(truth)) * DEG,
   };
-  if (process.env.SVNAV_GEOMETRIC_REPORT) console.log('      ', JSON.stringify(e, (_, v: unknown) => (typeof v === 'number' ? +v.toFixed(2) : v)));
+  if (process.env.SVNAV_GEOMETRIC_REPORT)
+    console.log(
+      '      ',
+      JSON.stringify(e, (_, v: unknown) => (typeof v === 'number' ? +v.toFixed(2) : v)),
+    );
   return e;
 }
 
@@ -95,9 +103,18 @@ describe('geometric action source: frames of the demo world with known motion', 
 
   it('gives the same plan from the configured field of view when no CameraInfo is known', async () => {
     const scene = await renderScene([{ vx_mps: 0.4, vy_mps: 0, wz_radps: 0.4 }]);
-    const fov = cameraModel({ hfov_deg: 90, sourceWidth_px: 640, sourceHeight_px: 360, mount: MOUNT, size_px: SIZE });
+    const fov = cameraModel({
+      hfov_deg: 90,
+      sourceWidth_px: 640,
+      sourceHeight_px: 360,
+      mount: MOUNT,
+      size_px: SIZE,
+    });
     const e = errors(plan(estimateMotionPlanWith(cv, scene.frames, fov)), scene.truth);
-    assert.ok(e.heading <= 0.5 && e.distance <= 20 && e.direction <= 10 && e.length2s <= 8, JSON.stringify(e));
+    assert.ok(
+      e.heading <= 0.5 && e.distance <= 20 && e.direction <= 10 && e.length2s <= 8,
+      JSON.stringify(e),
+    );
   });
 
   it('reads metric scale from the mount height: a camera told it sits twice as high sees twice the motion', async () => {
@@ -110,13 +127,18 @@ describe('geometric action source: frames of the demo world with known motion', 
 
   it('reports the scale check against odometry, and refuses a plan that fails it when told to', async () => {
     const scene = await renderScene([{ vx_mps: 0.5, vy_mps: 0, wz_radps: 0 }]);
-    const agree = estimateMotionPlanWith(cv, scene.frames, demoCamera(), { odometry: { vx_mps: 0.5, vy_mps: 0 } });
+    const agree = estimateMotionPlanWith(cv, scene.frames, demoCamera(), {
+      odometry: { vx_mps: 0.5, vy_mps: 0 },
+    });
     assert.equal(agree.confidence.odometry?.consistent, true);
     const fast = { vx_mps: 1.5, vy_mps: 0 };
     const flagged = estimateMotionPlanWith(cv, scene.frames, demoCamera(), { odometry: fast });
     assert.equal(flagged.kind, 'plan');
     assert.equal(flagged.confidence.odometry?.consistent, false);
-    const refused = estimateMotionPlanWith(cv, scene.frames, demoCamera(), { odometry: fast, requireOdometryAgreement: true });
+    const refused = estimateMotionPlanWith(cv, scene.frames, demoCamera(), {
+      odometry: fast,
+      requireOdometryAgreement: true,
+    });
     assert.equal(refused.kind, 'no_plan');
     assert.match(refused.kind === 'no_plan' ? refused.reason : '', /disagrees with odometry's 1.50 m\/s/);
   });
@@ -150,17 +172,26 @@ describe('geometric action source: degenerate input never becomes a confident wr
   };
 
   it('black frames: no plan, no floor features', () => {
-    noPlan(Array.from({ length: 9 }, () => filled(() => 0)), /step 0 .*0 floor features tracked/);
+    noPlan(
+      Array.from({ length: 9 }, () => filled(() => 0)),
+      /step 0 .*0 floor features tracked/,
+    );
   });
 
   it('a textureless wall (a smooth gradient): no plan', () => {
-    noPlan(Array.from({ length: 9 }, () => filled((i) => 90 + Math.floor(i / (SIZE * 3)) / 8)), /floor features tracked/);
+    noPlan(
+      Array.from({ length: 9 }, () => filled((i) => 90 + Math.floor(i / (SIZE * 3)) / 8)),
+      /floor features tracked/,
+    );
   });
 
   it('random noise, as an untrained generator draws: no plan', () => {
     let seed = 12345;
     const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 255;
-    noPlan(Array.from({ length: 9 }, () => filled(rand)), /step 0/);
+    noPlan(
+      Array.from({ length: 9 }, () => filled(rand)),
+      /step 0/,
+    );
   });
 
   it('one black frame among good ones: no plan naming the step it breaks', () => {
@@ -170,8 +201,15 @@ describe('geometric action source: degenerate input never becomes a confident wr
   });
 
   it('a static scene (every frame identical): zero motion', () => {
-    const steps = plan(estimateMotionPlanWith(cv, Array.from({ length: 9 }, () => good[0]!), demoCamera()));
-    for (const [x, y, t] of steps) assert.ok(Math.hypot(x, y) < 0.002 && Math.abs(t) < 0.001, `${x} ${y} ${t}`);
+    const steps = plan(
+      estimateMotionPlanWith(
+        cv,
+        Array.from({ length: 9 }, () => good[0]!),
+        demoCamera(),
+      ),
+    );
+    for (const [x, y, t] of steps)
+      assert.ok(Math.hypot(x, y) < 0.002 && Math.abs(t) < 0.001, `${x} ${y} ${t}`);
   });
 
   it('a frame identical to the previous one: a zero step there, the true motion elsewhere', () => {
@@ -193,7 +231,10 @@ describe('geometric action source: degenerate input never becomes a confident wr
     assert.throws(() => estimateMotionPlanWith(cv, good.slice(1), demoCamera()), GeometricInputError);
     const small = good.slice();
     small[7] = { rgb: new Uint8Array(64 * 64 * 3), width: 64, height: 64 };
-    assert.throws(() => estimateMotionPlanWith(cv, small, demoCamera()), /frame 7 is 64×64, the camera model is 256×256/);
+    assert.throws(
+      () => estimateMotionPlanWith(cv, small, demoCamera()),
+      /frame 7 is 64×64, the camera model is 256×256/,
+    );
   });
 });
 
@@ -213,7 +254,14 @@ describe('geometric action source: recorded bags against their odometry', functi
 
   const estimateWindow = async (file: string, topic: string, start_s: number) => {
     const w = await bagWindow({ file, topic, type: 'sensor_msgs/msg/CompressedImage' }, start_s);
-    const camera = cameraModel({ cameraInfo: w.cameraInfo, hfov_deg: 90, sourceWidth_px: w.cameraInfo.width, sourceHeight_px: w.cameraInfo.height, mount: MOUNT, size_px: SIZE });
+    const camera = cameraModel({
+      cameraInfo: w.cameraInfo,
+      hfov_deg: 90,
+      sourceWidth_px: w.cameraInfo.width,
+      sourceHeight_px: w.cameraInfo.height,
+      mount: MOUNT,
+      size_px: SIZE,
+    });
     return { w, result: estimateMotionPlanWith(cv, w.frames, camera, { odometry: w.velocity }) };
   };
 
@@ -238,7 +286,14 @@ describe('geometric action source: recorded bags against their odometry', functi
       // odometry turns at 0.15 rad/s: nothing in it measures the motion, so the honest answer is "no plan".
       const spec = FIXTURE_BAGS[bag];
       const w = await bagWindow(spec, 0.5);
-      const camera = cameraModel({ cameraInfo: w.cameraInfo, hfov_deg: 90, sourceWidth_px: w.cameraInfo.width, sourceHeight_px: w.cameraInfo.height, mount: MOUNT, size_px: SIZE });
+      const camera = cameraModel({
+        cameraInfo: w.cameraInfo,
+        hfov_deg: 90,
+        sourceWidth_px: w.cameraInfo.width,
+        sourceHeight_px: w.cameraInfo.height,
+        mount: MOUNT,
+        size_px: SIZE,
+      });
       const result = estimateMotionPlanWith(cv, w.frames, camera, { odometry: w.velocity });
       assertNoNaN(result);
       assert.equal(result.kind, 'no_plan');

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { configSchema } from '../../../src/config/schema';
 import {
   cameraModel,
+  cameraMountFromConfig,
   CameraModelError,
   centreSquareCrop,
   checkAgainstOdometry,
@@ -31,7 +32,11 @@ const tilted = (): CameraModel =>
 
 describe('geometric action source: camera model and ground plane', () => {
   it('scales and shifts CameraInfo intrinsics for the release centre square crop and resize', () => {
-    const k = intrinsicsFromCameraInfo({ width: 1280, height: 720, k: [640, 0, 700.5, 0, 650, 350.5, 0, 0, 1] });
+    const k = intrinsicsFromCameraInfo({
+      width: 1280,
+      height: 720,
+      k: [640, 0, 700.5, 0, 650, 350.5, 0, 0, 1],
+    });
     // ROS puts the top-left pixel's centre at 0: the corner convention adds half a pixel.
     assert.equal(k.cx_px, 701);
     const c = centreSquareCrop(k, 256);
@@ -43,8 +48,21 @@ describe('geometric action source: camera model and ground plane', () => {
   });
 
   it('falls back to the configured field of view without CameraInfo and says so', () => {
-    const withInfo = cameraModel({ cameraInfo: CAMERA_INFO, hfov_deg: 60, sourceWidth_px: 640, sourceHeight_px: 360, mount: MOUNT, size_px: 256 });
-    const fromFov = cameraModel({ hfov_deg: 90, sourceWidth_px: 640, sourceHeight_px: 360, mount: MOUNT, size_px: 256 });
+    const withInfo = cameraModel({
+      cameraInfo: CAMERA_INFO,
+      hfov_deg: 60,
+      sourceWidth_px: 640,
+      sourceHeight_px: 360,
+      mount: MOUNT,
+      size_px: 256,
+    });
+    const fromFov = cameraModel({
+      hfov_deg: 90,
+      sourceWidth_px: 640,
+      sourceHeight_px: 360,
+      mount: MOUNT,
+      size_px: 256,
+    });
     assert.equal(withInfo.source, 'camera_info');
     assert.equal(fromFov.source, 'fov');
     assert.match(fromFov.description, /no camera_info: configured 90° horizontal field of view/);
@@ -59,7 +77,13 @@ describe('geometric action source: camera model and ground plane', () => {
     );
     assert.throws(() => intrinsicsFromCameraInfo({ width: 640, height: 360, k: [1, 2, 3] }), /k must be 9/);
     const mount = (m: Partial<typeof MOUNT>) => () =>
-      cameraModel({ hfov_deg: 90, sourceWidth_px: 640, sourceHeight_px: 360, mount: { ...MOUNT, ...m }, size_px: 256 });
+      cameraModel({
+        hfov_deg: 90,
+        sourceWidth_px: 640,
+        sourceHeight_px: 360,
+        mount: { ...MOUNT, ...m },
+        size_px: 256,
+      });
     assert.throws(mount({ height_m: 0 }), /height must be > 0.01 m/);
     assert.throws(mount({ pitch_rad: NaN }), /pitch_rad is NaN/);
   });
@@ -82,7 +106,13 @@ describe('geometric action source: camera model and ground plane', () => {
   });
 
   it('finds no floor at or above the horizon, nor beyond the range limit', () => {
-    const level = cameraModel({ hfov_deg: 90, sourceWidth_px: 256, sourceHeight_px: 256, mount: MOUNT, size_px: 256 });
+    const level = cameraModel({
+      hfov_deg: 90,
+      sourceWidth_px: 256,
+      sourceHeight_px: 256,
+      mount: MOUNT,
+      size_px: 256,
+    });
     assert.equal(pixelToGround(level, 128, 100), undefined);
     assert.equal(pixelToGround(level, 128, 128), undefined);
     const near = pixelToGround(level, 128, 200)!;
@@ -125,13 +155,22 @@ describe('geometric action source: rigid fit and odometry check', () => {
     assert.deepEqual([bad.applicable, bad.consistent], [true, false]);
     const rest = checkAgainstOdometry([0.3, 0, 0], 0.25, { vx_mps: 0.02, vy_mps: 0 }, 0.3, 0.1);
     assert.deepEqual([rest.applicable, rest.consistent], [false, true]);
-    assert.throws(() => checkAgainstOdometry([0, 0, 0], 0.25, { vx_mps: NaN, vy_mps: 0 }, 0.3, 0.1), /not finite/);
+    assert.throws(
+      () => checkAgainstOdometry([0, 0, 0], 0.25, { vx_mps: NaN, vy_mps: 0 }, 0.3, 0.1),
+      /not finite/,
+    );
   });
 
   it('reads planner.action_source and the planner.geometric_* keys from the config, defaults matching the estimator', () => {
     const config = configSchema.parse({});
     assert.equal(config.planner.action_source, 'auto');
     assert.deepEqual(geometricOptionsFromConfig(config.planner), DEFAULT_GEOMETRIC_OPTIONS);
+    assert.deepEqual(cameraMountFromConfig(config.camera), {
+      height_m: config.camera.mount_height_m,
+      pitch_rad: config.camera.mount_pitch_rad,
+      forward_m: config.camera.mount_forward_m,
+      lateral_m: 0,
+    });
     assert.throws(() => configSchema.parse({ planner: { action_source: 'dreams' } }), /action_source/);
   });
 });

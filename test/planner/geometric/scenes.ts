@@ -8,7 +8,11 @@ import { RayCastRenderer, type PinholeCamera } from '../../../src/bag/demo/rende
 import { buildWorld, type GridWorld } from '../../../src/bag/demo/world';
 import type { PlanarState } from '../../../src/bag/demo/motion';
 import { compose, integrateTwist, type BodyTwist, type Pose2D } from '../../../src/controller/se2';
-import { cameraModel, type CameraModel, type CameraMount } from '../../../src/planner/actions/geometric/camera-model';
+import {
+  cameraModel,
+  type CameraModel,
+  type CameraMount,
+} from '../../../src/planner/actions/geometric/camera-model';
 import type { ImageFrame, MotionStep } from '../../../src/planner/actions/geometric/estimate';
 
 export const SOURCE = { width: 640, height: 360, hfov_deg: 90 } as const;
@@ -39,7 +43,8 @@ let world: GridWorld | undefined;
 /** A wide straight corridor along +x from the origin, so that every test trajectory sees floor and walls. */
 function demoWorld(): GridWorld {
   const path: PlanarState[] = [];
-  for (let x = -3; x <= 12; x += 0.05) path.push({ t_s: x, x_m: x, y_m: 0, yaw_rad: 0, v_mps: 0, w_radps: 0 });
+  for (let x = -3; x <= 12; x += 0.05)
+    path.push({ t_s: x, x_m: x, y_m: 0, yaw_rad: 0, v_mps: 0, w_radps: 0 });
   world ??= buildWorld(path, { corridorHalfWidth_m: 2.6, roomHalfSize_m: 2.6 });
   return world;
 }
@@ -75,7 +80,12 @@ export async function renderScene(
   const frames = await Promise.all(
     poses.map((p) => {
       const lens = compose(p, { x_m: mount.forward_m, y_m: mount.lateral_m, theta_rad: 0 });
-      const rgb = renderer.render({ x_m: lens.x_m, y_m: lens.y_m, yaw_rad: lens.theta_rad, height_m: mount.height_m });
+      const rgb = renderer.render({
+        x_m: lens.x_m,
+        y_m: lens.y_m,
+        yaw_rad: lens.theta_rad,
+        height_m: mount.height_m,
+      });
       return centreCrop(rgb, SOURCE.width, SOURCE.height);
     }),
   );
@@ -86,7 +96,12 @@ export async function renderScene(
 export async function centreCrop(rgb: Uint8Array, width: number, height: number): Promise<ImageFrame> {
   const side = Math.min(width, height);
   const { data } = await sharp(rgb, { raw: { width, height, channels: 3 } })
-    .extract({ left: Math.floor((width - side) / 2), top: Math.floor((height - side) / 2), width: side, height: side })
+    .extract({
+      left: Math.floor((width - side) / 2),
+      top: Math.floor((height - side) / 2),
+      width: side,
+      height: side,
+    })
     .resize(SIZE, SIZE, { kernel: 'linear' })
     .raw()
     .toBuffer({ resolveWithObject: true });

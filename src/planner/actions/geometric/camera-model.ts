@@ -60,7 +60,14 @@ export function intrinsicsFromCameraInfo(info: CameraInfoLike): PinholeIntrinsic
   if (!(fx > 0 && fy > 0)) {
     throw new CameraModelError(`CameraInfo focal lengths must be > 0, got fx=${fx} fy=${fy}`);
   }
-  return { width_px: info.width, height_px: info.height, fx_px: fx, fy_px: fy, cx_px: cx + 0.5, cy_px: cy + 0.5 };
+  return {
+    width_px: info.width,
+    height_px: info.height,
+    fx_px: fx,
+    fy_px: fy,
+    cx_px: cx + 0.5,
+    cy_px: cy + 0.5,
+  };
 }
 
 /** Square pixels, principal point at the image centre, focal length from the horizontal field of view. */
@@ -131,7 +138,9 @@ function checkMount(mount: CameraMount): void {
   }
   // The ground plane gives scale only through the lens height: a camera on the floor sees no ground.
   if (!(mount.height_m > 0.01)) {
-    throw new CameraModelError(`camera mount height must be > 0.01 m for ground-plane scale, got ${mount.height_m}`);
+    throw new CameraModelError(
+      `camera mount height must be > 0.01 m for ground-plane scale, got ${mount.height_m}`,
+    );
   }
   if (Math.abs(mount.pitch_rad) >= Math.PI / 2) {
     throw new CameraModelError(`camera mount pitch must be within ±π/2 rad, got ${mount.pitch_rad}`);

@@ -25,5 +25,10 @@ export function geometricOptionsFromConfig(c: PlannerConfig): GeometricOptions {
 
 /** The camera mount from the camera config (the config has no lateral offset: the Go2's camera is centred). */
 export function cameraMountFromConfig(c: CameraConfig): CameraMount {
-  return { height_m: c.geometric_mount_height_m, pitch_rad: c.geometric_mount_pitch_rad, forward_m: c.geometric_mount_forward_m, lateral_m: 0 };
+  return {
+    height_m: c.mount_height_m,
+    pitch_rad: c.mount_pitch_rad,
+    forward_m: c.mount_forward_m,
+    lateral_m: 0,
+  };
 }

@@ -41,7 +41,11 @@ export function pixelToGround(
 }
 
 /** The pixel that sees ground point (x, y) of base_link, or undefined when it lies behind the lens. */
-export function groundToPixel(camera: CameraModel, x_m: number, y_m: number): { u: number; v: number } | undefined {
+export function groundToPixel(
+  camera: CameraModel,
+  x_m: number,
+  y_m: number,
+): { u: number; v: number } | undefined {
   const m = camera.mount;
   const bx = x_m - m.forward_m;
   const by = y_m - m.lateral_m;

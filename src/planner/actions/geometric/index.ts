@@ -24,7 +24,13 @@ export {
   intrinsicsFromCameraInfo,
   intrinsicsFromHfov,
 } from './camera-model';
-export type { CameraInfoLike, CameraModel, CameraModelOptions, CameraMount, PinholeIntrinsics } from './camera-model';
+export type {
+  CameraInfoLike,
+  CameraModel,
+  CameraModelOptions,
+  CameraMount,
+  PinholeIntrinsics,
+} from './camera-model';
 export { pixelToGround, groundToPixel } from './ground';
 export { checkAgainstOdometry } from './odometry-check';
 export type { MeasuredVelocity, OdometryCheck } from './odometry-check';

@@ -104,6 +104,7 @@ async function initialise(): Promise<OpenCvRuntime> {
       resolve();
     };
   });
-  if (typeof module.Mat !== 'function') throw new OpenCvLoadError('@techstark/opencv-js has no Mat after start-up');
+  if (typeof module.Mat !== 'function')
+    throw new OpenCvLoadError('@techstark/opencv-js has no Mat after start-up');
   return { cv: module as OpenCv };
 }

@@ -62,7 +62,12 @@ export function fitRigid(points: readonly Correspondence[]): Step | undefined {
 }
 
 /** Pixel where the later frame should see the earlier floor point (px, py) if the robot moved by `step`. */
-export function predictPixel(camera: CameraModel, step: Step, px: number, py: number): { u: number; v: number } | undefined {
+export function predictPixel(
+  camera: CameraModel,
+  step: Step,
+  px: number,
+  py: number,
+): { u: number; v: number } | undefined {
   const dx = px - step.x_m;
   const dy = py - step.y_m;
   const cos = Math.cos(step.theta_rad);
@@ -71,7 +76,11 @@ export function predictPixel(camera: CameraModel, step: Step, px: number, py: nu
 }
 
 /** Reprojection error (px) of each correspondence under `step`; Infinity where the point falls behind the lens. */
-export function residualsPx(camera: CameraModel, step: Step, points: readonly Correspondence[]): Float64Array {
+export function residualsPx(
+  camera: CameraModel,
+  step: Step,
+  points: readonly Correspondence[],
+): Float64Array {
   const out = new Float64Array(points.length);
   points.forEach((c, i) => {
     const p = predictPixel(camera, step, c.px, c.py);
@@ -127,7 +136,17 @@ export function refineInImage(
 
 /** Solves the symmetric 3×3 system H·d = g by Cramer's rule; undefined when (near) singular. */
 function solve3(H: readonly number[], g: readonly number[]): number[] | undefined {
-  const [a, b, c, d, e, f, gg, h, i] = H as [number, number, number, number, number, number, number, number, number];
+  const [a, b, c, d, e, f, gg, h, i] = H as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const det = a * (e * i - f * h) - b * (d * i - f * gg) + c * (d * h - e * gg);
   const scale = Math.abs(a * e * i) + 1e-300;
   if (!(Math.abs(det) > 1e-12 * scale) || !Number.isFinite(det)) return undefined;

@@ -53,7 +53,13 @@ export function rowMask(cv: OpenCv, scope: MatScope, rows: Uint8Array, width: nu
 }
 
 /** Corners of `earlier` inside `mask`, tracked into `later` and checked by tracking back. */
-export function trackFeatures(cv: OpenCv, earlier: CvMat, later: CvMat, mask: CvMat, options: TrackOptions): Tracks {
+export function trackFeatures(
+  cv: OpenCv,
+  earlier: CvMat,
+  later: CvMat,
+  mask: CvMat,
+  options: TrackOptions,
+): Tracks {
   const scope = new MatScope();
   try {
     const corners = scope.add(new cv.Mat());
