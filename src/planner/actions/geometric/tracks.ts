@@ -22,7 +22,7 @@ export interface TrackOptions {
   readonly forwardBackward_px: number;
 }
 
-const WINDOW_PX = 21;
+const WINDOW_PX = 15;
 const PYRAMID_LEVELS = 3;
 
 /** An owned set of Mats freed together: WebAssembly memory is not garbage-collected. */
