@@ -39,3 +39,4 @@ export type { GeometricOptions } from './options';
 export { geometricOptionsFromConfig, cameraMountFromConfig } from './config';
 export { loadOpenCv, OpenCvLoadError } from './opencv';
 export type { OpenCv, OpenCvRuntime } from './opencv';
+export { LAST_REFERENCE_FRAME, LATENTS_FOR_PLAN, planFramesFromClip } from './decoded';
