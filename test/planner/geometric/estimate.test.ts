@@ -13,6 +13,7 @@ import {
   type MotionStep,
   type OpenCv,
 } from '../../../src/planner/actions/geometric';
+import { seededRandom } from '../../../src/bag/demo/render';
 import { bagWindow, FIXTURE_BAGS } from './bags';
 import { demoCamera, MOUNT, renderScene, SIZE } from './scenes';
 
@@ -52,6 +53,34 @@ function errors(steps: readonly MotionStep[], truth: readonly MotionStep[]) {
       JSON.stringify(e, (_, v: unknown) => (typeof v === 'number' ? +v.toFixed(2) : v)),
     );
   return e;
+}
+
+/** A frame of uniform noise, box-blurred `radius` pixels across and down, stretched over colours. */
+function noiseFrame(rand: () => number, radius: number): ImageFrame {
+  let grey = Float32Array.from({ length: SIZE * SIZE }, rand);
+  for (const [dx, dy] of radius > 0
+    ? [
+        [1, 0],
+        [0, SIZE],
+      ]
+    : []) {
+    const out = new Float32Array(grey.length);
+    for (let i = 0; i < grey.length; i++) {
+      let sum = 0;
+      for (let d = -radius; d <= radius; d++) sum += grey[(i + d * (dx! + dy!) + grey.length) % grey.length]!;
+      out[i] = sum / (2 * radius + 1);
+    }
+    grey = out;
+  }
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of grey) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  const rgb = new Uint8Array(SIZE * SIZE * 3);
+  grey.forEach((v, i) => {
+    const b = (255 * (v - lo)) / (hi - lo);
+    rgb.set([b, 255 - b, b / 2], 3 * i);
+  });
+  return { rgb, width: SIZE, height: SIZE };
 }
 
 /** Every number a result carries is finite or a documented sentinel: a plan or a reason, never NaN. */
@@ -182,14 +211,17 @@ describe('geometric action source: degenerate input never becomes a confident wr
     );
   });
 
-  it('random noise, as an untrained generator draws: no plan', () => {
-    let seed = 12345;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 255;
-    noPlan(
-      Array.from({ length: 9 }, () => filled(rand)),
-      /step 0/,
-    );
-  });
+  for (const blur of [0, 2]) {
+    it(`random noise${blur ? ' blurred into blobs' : ''}, new in every frame (an untrained generator): no plan`, () => {
+      for (const seed of [1, 2, 3]) {
+        const rand = seededRandom(seed * 7919);
+        noPlan(
+          Array.from({ length: 9 }, () => noiseFrame(rand, blur)),
+          /step 0/,
+        );
+      }
+    });
+  }
 
   it('one black frame among good ones: no plan naming the step it breaks', () => {
     const frames = good.slice();
