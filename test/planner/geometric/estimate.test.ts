@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { DEMO_TOPICS, generateDemoBag } from '../../../src/bag/demo-bag';
 import {
   cameraModel,
+  estimateMotionPlan,
   estimateMotionPlanWith,
   GeometricInputError,
   loadOpenCv,
@@ -331,4 +332,21 @@ describe('geometric action source: recorded bags against their odometry', functi
       assert.match(result.kind === 'no_plan' ? result.reason : '', /floor features tracked, fewer than 15/);
     });
   }
+});
+
+describe('geometric action source: inside the plan cycle', function () {
+  this.timeout(60_000);
+
+  it('hands the event loop back between steps and gives the same plan as the synchronous call', async () => {
+    const scene = await renderScene([{ vx_mps: 0.4, vy_mps: 0, wz_radps: 0.3 }]);
+    const { cv } = await loadOpenCv();
+    const sync = estimateMotionPlanWith(cv, scene.frames, demoCamera());
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const pending = estimateMotionPlan(scene.frames, demoCamera());
+    const result = await pending;
+    clearInterval(timer);
+    assert.ok(ticks >= 1, 'no timer ran while the estimate was under way');
+    assert.deepEqual(plan(result), plan(sync));
+  });
 });

@@ -77,35 +77,55 @@ export class GeometricInputError extends Error {
   }
 }
 
-/** Loads OpenCV once (≈0.7 s the first time), then estimates. */
+/**
+ * Loads OpenCV once (≈0.6–1.5 s the first time), then estimates, handing the event loop back between steps so
+ * that heartbeats and messages keep flowing during the ≈0.1 s the estimate takes.
+ */
 export async function estimateMotionPlan(
   frames: readonly ImageFrame[],
   camera: CameraModel,
   options: EstimateOptions = {},
 ): Promise<GeometricEstimate> {
-  return estimateMotionPlanWith((await loadOpenCv()).cv, frames, camera, options);
+  const { cv } = await loadOpenCv();
+  const run = estimation(cv, frames, camera, options);
+  for (let r = run.next(); ; r = run.next()) {
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
-/** The estimate with an already loaded OpenCV (synchronous: it holds the thread for the estimate's cost). */
+/** The estimate with an already loaded OpenCV, synchronously (it holds the thread for its whole cost). */
 export function estimateMotionPlanWith(
   cv: OpenCv,
   frames: readonly ImageFrame[],
   camera: CameraModel,
   options: EstimateOptions = {},
 ): GeometricEstimate {
-  const started = performance.now();
+  const run = estimation(cv, frames, camera, options);
+  for (let r = run.next(); ; r = run.next()) if (r.done) return r.value;
+}
+
+/** The estimate as a generator that pauses after each step; `costMs` counts only the time spent working. */
+function* estimation(
+  cv: OpenCv,
+  frames: readonly ImageFrame[],
+  camera: CameraModel,
+  options: EstimateOptions,
+): Generator<void, GeometricEstimate> {
+  let busy = 0;
+  let resumed = performance.now();
   checkFrames(frames, camera);
   const opts: GeometricOptions = { ...DEFAULT_GEOMETRIC_OPTIONS, ...definedOnly(options) };
   const rows = groundRows(camera, opts.maxGroundRange_m);
   const floorTop = rows.indexOf(1);
-  const scope = new MatScope();
   const confidences: StepConfidence[] = [];
   const steps: MotionStep[] = [];
   const result = (reason?: string): GeometricEstimate =>
-    finish(reason, steps, confidences, opts, options.odometry, performance.now() - started);
+    finish(reason, steps, confidences, opts, options.odometry, busy + performance.now() - resumed);
   if (floorTop < 0) {
     return result(`the camera sees no floor within ${opts.maxGroundRange_m} m (${camera.description})`);
   }
+  const scope = new MatScope();
   try {
     const mask = rowMask(cv, scope, rows, camera.width_px);
     const greys = frames.map((f) => greyMat(cv, scope, f.rgb, f.width, f.height));
@@ -114,6 +134,9 @@ export function estimateMotionPlanWith(
       confidences.push(s.confidence);
       if (!s.ok) return result(`step ${i} (frame ${i} → ${i + 1}): ${s.reason}`);
       steps.push([s.step.x_m, s.step.y_m, s.step.theta_rad]);
+      busy += performance.now() - resumed;
+      yield;
+      resumed = performance.now();
     }
   } finally {
     scope.delete();
