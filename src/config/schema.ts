@@ -62,6 +62,33 @@ export const modelSchema = z
   })
   .strict();
 
+/**
+ * Thresholds of the geometric action source (issue 14), spread into `planner` as `geometric_*` keys (ROS
+ * parameter names stay section.key). It reads the robot's motion off the floor in the imagined frames; the
+ * camera's mount and fallback field of view come from `camera` (mount_height_m, mount_pitch_rad,
+ * mount_forward_m, hfov_deg). A step that misses a gate makes the whole cycle "no plan".
+ */
+export const geometricKeys = {
+  geometric_max_features: z.number().int().min(10).max(5000).default(300),
+  geometric_feature_quality: z.number().gt(0).lt(1).default(0.01),
+  geometric_min_feature_distance_px: positive.default(5),
+  /** Floor farther than this from the lens is not used: a pixel spans too much floor there. */
+  geometric_max_ground_range_m: positive.default(5),
+  geometric_forward_backward_px: positive.default(0.5),
+  geometric_ransac_threshold_px: positive.default(2.5),
+  geometric_min_inliers: z.number().int().min(3).default(15),
+  geometric_min_inlier_ratio: z.number().min(0).max(1).default(0.5),
+  geometric_min_ground_coverage: z.number().min(0).max(1).default(0.2),
+  geometric_max_residual_px: positive.default(1.5),
+  geometric_max_step_translation_m: positive.default(1.0),
+  geometric_max_step_rotation_rad: positive.default(0.8),
+  /** Scale check: first-step speed vs odometry's measured speed (applies above geometric_odometry_min_speed_mps). */
+  geometric_odometry_speed_tolerance_mps: positive.default(0.3),
+  geometric_odometry_min_speed_mps: nonNegative.default(0.1),
+  /** Turn a failed scale check into "no plan" (otherwise it is only reported in the plan's confidence). */
+  geometric_require_odometry_agreement: z.boolean().default(false),
+};
+
 export const plannerSchema = z
   .object({
     instruction_topic: topic.default('/svnav/instruction'),
@@ -91,6 +118,12 @@ export const plannerSchema = z
     /** Odometry farther than this from a frame's stamp is not that frame's pose (no input_pose then). */
     input_pose_max_offset_s: positive.default(0.2),
     preview_jpeg_quality: z.number().int().min(1).max(100).default(75),
+    /**
+     * Where a plan's motion comes from: the learned action head, the geometric reading of the imagined frames,
+     * or `auto`: the head when the model manifest says its weights are trained, the geometric source otherwise.
+     */
+    action_source: z.enum(['learned', 'geometric', 'auto']).default('auto'),
+    ...geometricKeys,
   })
   .strict();
 
@@ -148,5 +181,6 @@ export type SvnavConfig = z.infer<typeof configSchema>;
 export type CameraConfig = z.infer<typeof cameraSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type PlannerConfig = z.infer<typeof plannerSchema>;
+export type ActionSource = PlannerConfig['action_source'];
 export type ControllerConfig = z.infer<typeof controllerSchema>;
 export type SafetyConfig = z.infer<typeof safetySchema>;

@@ -1,0 +1,154 @@
+/**
+ * The camera the imagined frames were seen through: the robot's camera after the release's preprocessing
+ * (OFFICIAL.md §1 step 3: centre square crop of side min(h, w) at integer offsets, bilinear resize to S×S).
+ *
+ * Pixel coordinates put (0, 0) at the top-left corner of the top-left pixel (pixel centres at i + 0.5), the
+ * convention in which a crop is a shift and a resize a scale. ROS CameraInfo puts that pixel's centre at (0, 0),
+ * so its principal point moves by half a pixel on the way in.
+ */
+
+/** Where the camera sits on base_link (REP-103: x forward, y left, z up; the ground at z = 0). */
+export interface CameraMount {
+  /** Lens height above the ground. */
+  readonly height_m: number;
+  /** Downward tilt (a positive rotation about base_link's y axis); 0 looks level. */
+  readonly pitch_rad: number;
+  /** Lens position ahead of base_link's origin. */
+  readonly forward_m: number;
+  /** Lens position left of base_link's origin. */
+  readonly lateral_m: number;
+}
+
+export interface PinholeIntrinsics {
+  readonly width_px: number;
+  readonly height_px: number;
+  readonly fx_px: number;
+  readonly fy_px: number;
+  readonly cx_px: number;
+  readonly cy_px: number;
+}
+
+/** Intrinsics of the frames the estimator reads, the mount, and where the intrinsics came from (for the log). */
+export interface CameraModel extends PinholeIntrinsics {
+  readonly mount: CameraMount;
+  readonly source: 'camera_info' | 'fov';
+  /** One line for the log, e.g. "camera_info 640×360 → centre crop 360 → 256×256, fx 227.6 px". */
+  readonly description: string;
+}
+
+/** The subset of sensor_msgs/CameraInfo used: the image size and K = [fx 0 cx; 0 fy cy; 0 0 1]. */
+export interface CameraInfoLike {
+  readonly width: number;
+  readonly height: number;
+  readonly k: ArrayLike<number>;
+}
+
+export class CameraModelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CameraModelError';
+  }
+}
+
+export function intrinsicsFromCameraInfo(info: CameraInfoLike): PinholeIntrinsics {
+  checkSize('CameraInfo', info.width, info.height);
+  const k = Array.from(info.k);
+  if (k.length !== 9 || !k.every(Number.isFinite)) {
+    throw new CameraModelError(`CameraInfo k must be 9 finite numbers, got [${k.join(', ')}]`);
+  }
+  const [fx, , cx, , fy, cy] = k as [number, number, number, number, number, number];
+  if (!(fx > 0 && fy > 0)) {
+    throw new CameraModelError(`CameraInfo focal lengths must be > 0, got fx=${fx} fy=${fy}`);
+  }
+  return {
+    width_px: info.width,
+    height_px: info.height,
+    fx_px: fx,
+    fy_px: fy,
+    cx_px: cx + 0.5,
+    cy_px: cy + 0.5,
+  };
+}
+
+/** Square pixels, principal point at the image centre, focal length from the horizontal field of view. */
+export function intrinsicsFromHfov(width_px: number, height_px: number, hfov_deg: number): PinholeIntrinsics {
+  checkSize('camera', width_px, height_px);
+  if (!(hfov_deg > 0 && hfov_deg < 180)) {
+    throw new CameraModelError(`horizontal field of view must be in (0, 180) degrees, got ${hfov_deg}`);
+  }
+  const f = width_px / 2 / Math.tan((hfov_deg * Math.PI) / 360);
+  return { width_px, height_px, fx_px: f, fy_px: f, cx_px: width_px / 2, cy_px: height_px / 2 };
+}
+
+/** The release's centre square crop (side min(h, w), offsets (h−s)//2 and (w−s)//2) and resize to size×size. */
+export function centreSquareCrop(intrinsics: PinholeIntrinsics, size_px: number): PinholeIntrinsics {
+  checkSize('crop', size_px, size_px);
+  const { width_px: w, height_px: h } = intrinsics;
+  const side = Math.min(w, h);
+  const top = Math.floor((h - side) / 2);
+  const left = Math.floor((w - side) / 2);
+  const scale = size_px / side;
+  return {
+    width_px: size_px,
+    height_px: size_px,
+    fx_px: intrinsics.fx_px * scale,
+    fy_px: intrinsics.fy_px * scale,
+    cx_px: (intrinsics.cx_px - left) * scale,
+    cy_px: (intrinsics.cy_px - top) * scale,
+  };
+}
+
+export interface CameraModelOptions {
+  /** The camera's CameraInfo, when one has arrived; preferred over the field of view. */
+  readonly cameraInfo?: CameraInfoLike | undefined;
+  /** Fallback without CameraInfo: the camera's horizontal field of view (config camera.hfov_deg)... */
+  readonly hfov_deg: number;
+  /** ...and its image size, needed to know what the centre crop keeps (the size of the camera's frames). */
+  readonly sourceWidth_px: number;
+  readonly sourceHeight_px: number;
+  readonly mount: CameraMount;
+  /** Side of the square frames the estimator reads (the release: 256). */
+  readonly size_px: number;
+}
+
+/** The model of the S×S frames: from CameraInfo when given, otherwise from the configured field of view. */
+export function cameraModel(options: CameraModelOptions): CameraModel {
+  checkMount(options.mount);
+  const info = options.cameraInfo;
+  const source = info
+    ? intrinsicsFromCameraInfo(info)
+    : intrinsicsFromHfov(options.sourceWidth_px, options.sourceHeight_px, options.hfov_deg);
+  const cropped = centreSquareCrop(source, options.size_px);
+  const side = Math.min(source.width_px, source.height_px);
+  const origin = info
+    ? `camera_info ${info.width}×${info.height}`
+    : `no camera_info: configured ${options.hfov_deg}° horizontal field of view on ${source.width_px}×${source.height_px}`;
+  const description =
+    `${origin} → centre crop ${side} → ${options.size_px}×${options.size_px}, ` +
+    `fx ${cropped.fx_px.toFixed(1)} px, fy ${cropped.fy_px.toFixed(1)} px, ` +
+    `c (${cropped.cx_px.toFixed(1)}, ${cropped.cy_px.toFixed(1)}); mount h ${options.mount.height_m} m, ` +
+    `pitch ${options.mount.pitch_rad} rad, forward ${options.mount.forward_m} m, lateral ${options.mount.lateral_m} m`;
+  return { ...cropped, mount: options.mount, source: info ? 'camera_info' : 'fov', description };
+}
+
+function checkMount(mount: CameraMount): void {
+  const fields = Object.entries(mount) as [string, number][];
+  for (const [name, value] of fields) {
+    if (!Number.isFinite(value)) throw new CameraModelError(`camera mount ${name} is ${value}`);
+  }
+  // The ground plane gives scale only through the lens height: a camera on the floor sees no ground.
+  if (!(mount.height_m > 0.01)) {
+    throw new CameraModelError(
+      `camera mount height must be > 0.01 m for ground-plane scale, got ${mount.height_m}`,
+    );
+  }
+  if (Math.abs(mount.pitch_rad) >= Math.PI / 2) {
+    throw new CameraModelError(`camera mount pitch must be within ±π/2 rad, got ${mount.pitch_rad}`);
+  }
+}
+
+function checkSize(what: string, width: number, height: number): void {
+  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
+    throw new CameraModelError(`${what} image size must be positive integers, got ${width}×${height}`);
+  }
+}
