@@ -31,6 +31,8 @@ export interface Plan {
   instruction: string;
   actions: Action[];
   actionSource: ActionSource;
+  /** How sure the geometric source is (0..1, the weakest step's); undefined for the learned head. */
+  actionConfidence?: number;
   stepDtS: number;
   /** The denoised latent as the release returns it: [C, reference + future, h, w], reference re-injected. */
   futureLatents: Float32Array;

@@ -1,4 +1,5 @@
 import type { ModelManifest } from '../model/manifest';
+import { cameraModel } from './actions/geometric/camera-model';
 import type { InferenceEngine, NetworkLoadReport } from './engine/types';
 import type { ExecutionProvider } from './engine/types';
 import { WorkerInferenceEngine } from './engine/worker-engine';
@@ -9,8 +10,8 @@ import {
   type ProvenanceSummary,
 } from './model-dir';
 import { allFinite, noiseStream, standardNormal } from './noise';
-import type { ActionSource, NoPlan, Plan, PlanOutcome } from './plan';
-import { learnedActions } from './stages/action';
+import type { Action, ActionSource, NoPlan, Plan, PlanOutcome } from './plan';
+import { type GeometricContext, geometricActions, learnedActions } from './stages/action';
 import { decodeLatents, type DecodedVideo } from './stages/decode';
 import { Observation, type ObservationSnapshot } from './stages/observation';
 import { TextStage } from './stages/text';
@@ -31,6 +32,11 @@ export interface PlannerOptions {
   log?: (line: string) => void;
   /** Another engine (the worker engine is the default and the one the product uses). */
   engine?: InferenceEngine;
+  /**
+   * What turns the imagined future into motion: the learned action head, the geometric reading of the imagined
+   * video, or `auto` (the learned head when the manifest says its weights are trained, else geometric).
+   */
+  actionSource?: ActionSource | 'auto';
   /** Test seam: the future noise of the next plan instead of the seeded draw (e.g. the release's own). */
   noiseOverride?: (sequence: number) => Float32Array | undefined;
 }
@@ -60,6 +66,8 @@ class Cancelled extends Error {}
 export class Planner {
   readonly manifest: ModelManifest;
   readonly provenance: ProvenanceSummary;
+  /** The action source every plan uses (`auto` resolved against the manifest). */
+  readonly actionSource: ActionSource;
   readonly #engine: InferenceEngine;
   readonly #options: PlannerOptions;
   readonly #text: TextStage;
@@ -71,6 +79,9 @@ export class Planner {
   private constructor(manifest: ModelManifest, engine: InferenceEngine, options: PlannerOptions) {
     this.manifest = manifest;
     this.provenance = summariseProvenance(manifest);
+    const wanted = options.actionSource ?? 'auto';
+    this.actionSource =
+      wanted === 'auto' ? (this.provenance.actionHeadTrained ? 'learned' : 'geometric') : wanted;
     this.#engine = engine;
     this.#options = options;
     this.#text = new TextStage(manifest, engine, options.modelDir);
@@ -100,6 +111,10 @@ export class Planner {
       }
       const planner = new Planner(manifest, engine, options);
       planner.#providers = reports;
+      log(
+        `actions from the ${planner.actionSource === 'learned' ? 'learned action head' : 'geometric reading of the imagined video'}` +
+          `${options.actionSource === 'auto' || !options.actionSource ? ' (auto: the action head is ' + (planner.provenance.actionHeadTrained ? 'trained)' : 'not trained)') : ''}`,
+      );
       if (planner.provenance.untrained) {
         log(
           `model ${options.modelDir} is UNTRAINED: seeded weights in ${planner.provenance.seededNetworks.join(', ')}`,
@@ -168,7 +183,7 @@ export class Planner {
   /** One plan cycle from the episode so far. Never throws for bad inputs or bad network outputs: see NoPlan. */
   async plan(
     instruction: string,
-    options: { signal?: AbortSignal; actionSource?: ActionSource } = {},
+    options: { signal?: AbortSignal; geometric?: GeometricContext } = {},
   ): Promise<PlanOutcome> {
     const sequence = ++this.#sequence;
     const noPlan = (kind: NoPlan['kind'], reason: string, stamp?: bigint): NoPlan => ({
@@ -212,19 +227,16 @@ export class Planner {
       });
       check();
       const tAction = performance.now();
-      const source = options.actionSource ?? 'learned';
-      const actions = await learnedActions(this.#engine, this.manifest, {
-        latents: video.latents,
-        ditTextRef: encoded.text.ditRef,
-        seed: this.#options.seed,
+      const action = await this.#actions(
+        video.latents,
+        encoded.text.ditRef,
         sequence,
-        ...(this.#options.ddimSteps ? { ddimSteps: this.#options.ddimSteps } : {}),
-        checkpoint: check,
-      });
+        options.geometric,
+        check,
+      );
       const actionMs = performance.now() - tAction;
-      if (!actions || !allFinite(actions.flatMap((a) => [a.dx_m, a.dy_m, a.dtheta_rad]))) {
-        return noPlan('non_finite', 'the action head produced non-finite actions', snapshot.newestStampNs);
-      }
+      if ('reason' in action) return noPlan(action.kind, action.reason, snapshot.newestStampNs);
+      const { actions, confidence } = action;
       const { channels, height, width } = this.manifest.latent;
       const plan: Plan = {
         ok: true,
@@ -232,7 +244,8 @@ export class Planner {
         inputStampNs: snapshot.newestStampNs,
         instruction: text,
         actions,
-        actionSource: source,
+        actionSource: this.actionSource,
+        ...(confidence !== undefined ? { actionConfidence: confidence } : {}),
         stepDtS: this.manifest.action.step_dt_s,
         futureLatents: video.latents,
         futureDims: [channels, video.latents.length / (channels * height * width), height, width],
@@ -275,6 +288,38 @@ export class Planner {
     await this.#engine.close();
   }
 
+  /** Motion from the denoised latent, by the planner's action source; finite actions or why there are none. */
+  async #actions(
+    latents: Float32Array,
+    ditTextRef: string,
+    sequence: number,
+    geometric: GeometricContext | undefined,
+    check: () => void,
+  ): Promise<{ actions: Action[]; confidence?: number } | { kind: NoPlan['kind']; reason: string }> {
+    if (this.actionSource === 'geometric') {
+      if (!geometric)
+        return { kind: 'no_motion_estimate', reason: 'no camera model yet for the geometric action source' };
+      const estimate = await geometricActions(this.#engine, this.manifest, latents, geometric);
+      if (estimate.kind === 'no_plan') return { kind: 'no_motion_estimate', reason: estimate.reason };
+      return {
+        actions: estimate.steps.map(([dx_m, dy_m, dtheta_rad]) => ({ dx_m, dy_m, dtheta_rad })),
+        confidence: estimate.confidence.score,
+      };
+    }
+    const actions = await learnedActions(this.#engine, this.manifest, {
+      latents,
+      ditTextRef,
+      seed: this.#options.seed,
+      sequence,
+      ...(this.#options.ddimSteps ? { ddimSteps: this.#options.ddimSteps } : {}),
+      checkpoint: check,
+    });
+    if (!actions || !allFinite(actions.flatMap((a) => [a.dx_m, a.dy_m, a.dtheta_rad]))) {
+      return { kind: 'non_finite', reason: 'the action head produced non-finite actions' };
+    }
+    return { actions };
+  }
+
   /** The seeded future noise [C, futureChunks, h, w] of plan `sequence`. */
   #noise(sequence: number): Float32Array {
     const override = this.#options.noiseOverride?.(sequence);
@@ -294,10 +339,19 @@ export class Planner {
         data: new Float32Array(3 * height * width).fill(((i % 4) - 1.5) / 4),
       });
     }
-    const outcome = await this.plan('warm up: walk forward');
+    // The geometric source runs too (decoder, OpenCV's first load); flat frames carry no motion to read, so its
+    // "no plan" is the expected answer — what must not happen is an error or a non-finite output.
+    const camera = cameraModel({
+      hfov_deg: 90,
+      sourceWidth_px: width,
+      sourceHeight_px: height,
+      mount: { height_m: 0.3, pitch_rad: 0.3, forward_m: 0.3, lateral_m: 0 },
+      size_px: width,
+    });
+    const outcome = await this.plan('warm up: walk forward', { geometric: { camera } });
     if (outcome.ok) await this.decodeFuture(outcome);
     await this.resetEpisode();
-    return outcome.ok
+    return outcome.ok || outcome.kind === 'no_motion_estimate'
       ? { ok: true, totalMs: performance.now() - started }
       : { ok: false, totalMs: performance.now() - started, reason: outcome.reason };
   }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ManifestError } from '../../src/model/manifest';
 import { openModelDirectory } from '../../src/planner/model-dir';
+import { cameraModel } from '../../src/planner/actions/geometric/camera-model';
 import { Planner, type PlannerOptions } from '../../src/planner/planner';
 import type { Plan } from '../../src/planner/plan';
 import { webgpuAvailable } from '../model/ort';
@@ -17,6 +18,7 @@ async function loadPlanner(overrides: Partial<PlannerOptions> = {}): Promise<Pla
     modelDir: overrides.modelDir ?? (await tinyModelDir()),
     providers: ['cpu'],
     seed: 3,
+    actionSource: 'learned',
     ...overrides,
   });
   return planner;
@@ -217,6 +219,34 @@ describe('planner runtime (tiny preset, CPU)', function () {
     const outcome = await doomed.plan('walk forward');
     assert.equal(!outcome.ok && outcome.kind, 'inference_error');
     assert.match(!outcome.ok ? outcome.reason : '', /not running/);
+  });
+});
+
+describe('planner runtime: geometric action source (untrained tiny video generator)', function () {
+  this.timeout(120_000);
+
+  it('is what auto chooses while the action head is untrained, and it refuses to read motion from noise', async () => {
+    const planner = await loadPlanner({ actionSource: 'auto' });
+    try {
+      assert.equal(planner.actionSource, 'geometric');
+      await feed(planner, FIRST_PLAN_FRAMES);
+      const blind = await planner.plan('walk forward');
+      assert.equal(!blind.ok && blind.kind, 'no_motion_estimate');
+      assert.match(!blind.ok ? blind.reason : '', /no camera model yet/);
+      const camera = cameraModel({
+        hfov_deg: 90,
+        sourceWidth_px: 1280,
+        sourceHeight_px: 720,
+        mount: { height_m: 0.3, pitch_rad: 0.3, forward_m: 0.28, lateral_m: 0 },
+        size_px: 32,
+      });
+      // An untrained generator imagines noise: no floor to follow, so no plan (the controller stops).
+      const outcome = await planner.plan('walk forward', { geometric: { camera } });
+      assert.equal(!outcome.ok && outcome.kind, 'no_motion_estimate');
+      assert.match(!outcome.ok ? outcome.reason : '', /^step \d/);
+    } finally {
+      await planner.close();
+    }
   });
 });
 

@@ -39,6 +39,7 @@ export async function loadTinyPlanner(): Promise<Planner> {
     modelDir: await tinyModelDir(),
     providers: ['cpu'],
     seed: 0,
+    actionSource: 'learned',
   });
   return planner;
 }

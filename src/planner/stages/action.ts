@@ -2,7 +2,12 @@ import type { ModelManifest } from '../../model/manifest';
 import { ddimSchedule } from '../../model/networks/ddim';
 import type { InferenceEngine } from '../engine/types';
 import { noiseStream } from '../noise';
+import type { CameraModel } from '../actions/geometric/camera-model';
+import { estimateMotionPlan, type GeometricEstimate, PLAN_FRAMES } from '../actions/geometric/estimate';
+import type { MeasuredVelocity } from '../actions/geometric/odometry-check';
+import type { GeometricOptions } from '../actions/geometric/options';
 import type { Action } from '../plan';
+import { decodeLatents } from './decode';
 
 export interface LearnedActionInputs {
   /** [C, frames, h, w]: the denoised latent (reference + future). */
@@ -99,4 +104,37 @@ export function futureChunks(latents: Float32Array, manifest: ModelManifest, cou
 
 function f32(value: number) {
   return { dtype: 'float32' as const, dims: [1], data: Float32Array.from([value]) };
+}
+
+/** What the geometric source needs besides the imagined video: the camera and, as a check, the measured speed. */
+export interface GeometricContext {
+  camera: CameraModel;
+  options?: Partial<GeometricOptions>;
+  /** Body velocity from odometry at the newest reference frame. */
+  odometry?: MeasuredVelocity;
+}
+
+/** Latents decoded for the geometric source: the 2 reference chunks and the first 2 future chunks (13 frames). */
+const GEOMETRIC_LATENTS = 4;
+/** Decoded frames 4…12: the last reference frame, then the 8 frames of the next 2 seconds at 4 FPS. */
+const FIRST_PLAN_FRAME = 4;
+
+/**
+ * The geometric action source (issue 14): decode the first seconds of the imagined video and read the camera's
+ * motion over the floor. Later latents cannot change these frames (the decoder is causal), so 4 of 10 are decoded.
+ */
+export async function geometricActions(
+  engine: InferenceEngine,
+  manifest: ModelManifest,
+  latents: Float32Array,
+  context: GeometricContext,
+): Promise<GeometricEstimate> {
+  const video = await decodeLatents(engine, manifest, latents, GEOMETRIC_LATENTS);
+  const frames = video.frames
+    .slice(FIRST_PLAN_FRAME, FIRST_PLAN_FRAME + PLAN_FRAMES)
+    .map((rgb) => ({ rgb, width: video.width, height: video.height }));
+  return estimateMotionPlan(frames, context.camera, {
+    ...(context.options ?? {}),
+    ...(context.odometry ? { odometry: context.odometry } : {}),
+  });
 }
