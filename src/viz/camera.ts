@@ -8,17 +8,22 @@
  * is a guide for the eye, not a measurement.
  */
 import type { CameraConfig } from '../config/schema';
+import {
+  CameraModelError,
+  intrinsicsFromCameraInfo,
+  intrinsicsFromHfov,
+  type CameraInfoLike,
+  type PinholeIntrinsics,
+} from '../camera/intrinsics';
 import type { Quaternion, Vector3 } from '../messages/ros';
 
-/** Pixel coordinates in Foxglove's convention: (0, 0) is the top-left corner of the top-left pixel. */
-export interface PinholeIntrinsics {
-  readonly width_px: number;
-  readonly height_px: number;
-  readonly fx_px: number;
-  readonly fy_px: number;
-  readonly cx_px: number;
-  readonly cy_px: number;
-}
+export {
+  CameraModelError,
+  intrinsicsFromCameraInfo,
+  intrinsicsFromHfov,
+  type CameraInfoLike,
+  type PinholeIntrinsics,
+};
 
 /** Where the camera sits on base_link. */
 export interface CameraMount {
@@ -32,54 +37,6 @@ export interface CameraMount {
   readonly forward_m: number;
 }
 
-/** The subset of sensor_msgs/CameraInfo the projection needs. */
-export interface CameraInfoLike {
-  readonly width: number;
-  readonly height: number;
-  readonly k: ArrayLike<number>;
-}
-
-export class CameraModelError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CameraModelError';
-  }
-}
-
-/** Square pixels and the principal point at the image centre, from the horizontal field of view. */
-export function intrinsicsFromHfov(width_px: number, height_px: number, hfov_deg: number): PinholeIntrinsics {
-  checkSize(width_px, height_px);
-  if (!(hfov_deg > 0 && hfov_deg < 180)) {
-    throw new CameraModelError(`horizontal field of view must be in (0, 180) degrees, got ${hfov_deg}`);
-  }
-  const f = width_px / 2 / Math.tan((hfov_deg * Math.PI) / 360);
-  return { width_px, height_px, fx_px: f, fy_px: f, cx_px: width_px / 2, cy_px: height_px / 2 };
-}
-
-/**
- * Intrinsics from CameraInfo's K = [fx 0 cx; 0 fy cy; 0 0 1]. ROS puts the centre of the top-left pixel at
- * (0, 0), Foxglove's annotations put that pixel's top-left corner there; the principal point moves by half a
- * pixel so that all intrinsics here are in Foxglove's convention.
- */
-export function intrinsicsFromCameraInfo(info: CameraInfoLike): PinholeIntrinsics {
-  checkSize(info.width, info.height);
-  const k = Array.from(info.k);
-  if (k.length !== 9 || !k.every(Number.isFinite)) {
-    throw new CameraModelError(`CameraInfo k must be 9 finite numbers, got [${k.join(', ')}]`);
-  }
-  const [fx, , cx, , fy, cy] = k as [number, number, number, number, number, number];
-  if (!(fx > 0 && fy > 0))
-    throw new CameraModelError(`CameraInfo focal lengths must be > 0, got fx=${fx} fy=${fy}`);
-  return {
-    width_px: info.width,
-    height_px: info.height,
-    fx_px: fx,
-    fy_px: fy,
-    cx_px: cx + 0.5,
-    cy_px: cy + 0.5,
-  };
-}
-
 /** The camera mount on base_link from the camera configuration. */
 export function cameraMountFromConfig(camera: CameraConfig): CameraMount {
   return {
@@ -88,12 +45,6 @@ export function cameraMountFromConfig(camera: CameraConfig): CameraMount {
     pitch_rad: camera.mount_pitch_rad,
     forward_m: camera.mount_forward_m,
   };
-}
-
-function checkSize(width: number, height: number): void {
-  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
-    throw new CameraModelError(`image size must be positive integers, got ${width}×${height}`);
-  }
 }
 
 /** A point in the camera's optical frame. */

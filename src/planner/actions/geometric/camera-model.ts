@@ -7,6 +7,23 @@
  * so its principal point moves by half a pixel on the way in.
  */
 
+import {
+  CameraModelError,
+  checkSize,
+  intrinsicsFromCameraInfo,
+  intrinsicsFromHfov,
+  type CameraInfoLike,
+  type PinholeIntrinsics,
+} from '../../../camera/intrinsics';
+
+export {
+  CameraModelError,
+  intrinsicsFromCameraInfo,
+  intrinsicsFromHfov,
+  type CameraInfoLike,
+  type PinholeIntrinsics,
+};
+
 /** Where the camera sits on base_link (REP-103: x forward, y left, z up; the ground at z = 0). */
 export interface CameraMount {
   /** Lens height above the ground. */
@@ -19,65 +36,12 @@ export interface CameraMount {
   readonly lateral_m: number;
 }
 
-export interface PinholeIntrinsics {
-  readonly width_px: number;
-  readonly height_px: number;
-  readonly fx_px: number;
-  readonly fy_px: number;
-  readonly cx_px: number;
-  readonly cy_px: number;
-}
-
 /** Intrinsics of the frames the estimator reads, the mount, and where the intrinsics came from (for the log). */
 export interface CameraModel extends PinholeIntrinsics {
   readonly mount: CameraMount;
   readonly source: 'camera_info' | 'fov';
   /** One line for the log, e.g. "camera_info 640×360 → centre crop 360 → 256×256, fx 227.6 px". */
   readonly description: string;
-}
-
-/** The subset of sensor_msgs/CameraInfo used: the image size and K = [fx 0 cx; 0 fy cy; 0 0 1]. */
-export interface CameraInfoLike {
-  readonly width: number;
-  readonly height: number;
-  readonly k: ArrayLike<number>;
-}
-
-export class CameraModelError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CameraModelError';
-  }
-}
-
-export function intrinsicsFromCameraInfo(info: CameraInfoLike): PinholeIntrinsics {
-  checkSize('CameraInfo', info.width, info.height);
-  const k = Array.from(info.k);
-  if (k.length !== 9 || !k.every(Number.isFinite)) {
-    throw new CameraModelError(`CameraInfo k must be 9 finite numbers, got [${k.join(', ')}]`);
-  }
-  const [fx, , cx, , fy, cy] = k as [number, number, number, number, number, number];
-  if (!(fx > 0 && fy > 0)) {
-    throw new CameraModelError(`CameraInfo focal lengths must be > 0, got fx=${fx} fy=${fy}`);
-  }
-  return {
-    width_px: info.width,
-    height_px: info.height,
-    fx_px: fx,
-    fy_px: fy,
-    cx_px: cx + 0.5,
-    cy_px: cy + 0.5,
-  };
-}
-
-/** Square pixels, principal point at the image centre, focal length from the horizontal field of view. */
-export function intrinsicsFromHfov(width_px: number, height_px: number, hfov_deg: number): PinholeIntrinsics {
-  checkSize('camera', width_px, height_px);
-  if (!(hfov_deg > 0 && hfov_deg < 180)) {
-    throw new CameraModelError(`horizontal field of view must be in (0, 180) degrees, got ${hfov_deg}`);
-  }
-  const f = width_px / 2 / Math.tan((hfov_deg * Math.PI) / 360);
-  return { width_px, height_px, fx_px: f, fy_px: f, cx_px: width_px / 2, cy_px: height_px / 2 };
 }
 
 /** The release's centre square crop (side min(h, w), offsets (h−s)//2 and (w−s)//2) and resize to size×size. */
@@ -144,11 +108,5 @@ function checkMount(mount: CameraMount): void {
   }
   if (Math.abs(mount.pitch_rad) >= Math.PI / 2) {
     throw new CameraModelError(`camera mount pitch must be within ±π/2 rad, got ${mount.pitch_rad}`);
-  }
-}
-
-function checkSize(what: string, width: number, height: number): void {
-  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
-    throw new CameraModelError(`${what} image size must be positive integers, got ${width}×${height}`);
   }
 }
