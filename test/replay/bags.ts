@@ -7,12 +7,9 @@ import { halves } from '../camera/images';
 
 export const ZSTD_BAG = path.resolve(
   __dirname,
-  '../../../shared/fixtures/rosbag2-jazzy/go2_compressed_zstd/go2_compressed_zstd_0.mcap',
+  '../fixtures/rosbag2-jazzy/go2_compressed_zstd/go2_compressed_zstd_0.mcap',
 );
-export const RAW_BAG = path.resolve(
-  __dirname,
-  '../../../shared/fixtures/rosbag2-jazzy/go2_raw/go2_raw_0.mcap',
-);
+export const RAW_BAG = path.resolve(__dirname, '../fixtures/rosbag2-jazzy/go2_raw/go2_raw_0.mcap');
 
 export const MS = 1_000_000n;
 export const T0 = 1_700_000_000_000_000_000n;
