@@ -1,9 +1,10 @@
-import { rm } from 'node:fs/promises';
 import { BagError, describeError } from '../bag/errors';
 import { offeredQosYaml, RELIABLE_QOS, SENSOR_QOS } from '../bag/qos';
 import { BagReader, type BagMessage } from '../bag/reader';
 import type { SvnavConfig } from '../config/schema';
 import { controlPeriodNs } from '../controller';
+import { samePath } from '../io/output';
+import { ManifestError } from '../model/manifest';
 import { nsToSeconds, type TimeNs } from '../messages/time';
 import { plannerOptions } from '../nodes/planner/entry';
 import { wireNavigationNodes } from '../nodes/wiring';
@@ -41,6 +42,8 @@ export interface ReplayOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ReplayProgress) => void;
   readonly log?: Logger;
+  /** The output may replace an existing bag at its path (one svnav wrote); default false. */
+  readonly replace?: boolean;
 }
 
 export interface ReplayProgress {
@@ -69,6 +72,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     if (warnings.length < MAX_WARNINGS) warnings.push(message);
     else if (warnings.length === MAX_WARNINGS) warnings.push('… further warnings only in the log');
   };
+  if (samePath(options.input, options.output)) {
+    throw new ReplayInputError(`the output ${options.output} is the input bag; write the output elsewhere`);
+  }
   const reader = await BagReader.open(options.input, { onWarning: (w) => warn(w.message) });
   let ownPlanner: Planner | undefined;
   try {
@@ -95,7 +101,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     let planner = options.planner;
     let measuredMs: number | undefined;
     if (!planner) {
-      const loaded = await Planner.load(plannerOptions(config, (line) => log.info(`planner: ${line}`)));
+      const loaded = await loadPlanner(config, log);
       planner = ownPlanner = loaded.planner;
       measuredMs = loaded.report.warmup.totalMs;
     }
@@ -137,6 +143,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     const inputName = (topic: string): string =>
       transport.nodeTopics.has(topic) ? `${RECORDED_INPUT_PREFIX}${topic}` : topic;
     const recorder = await ReplayRecorder.create(options.output, {
+      replace: options.replace ?? false,
       codec: replayCodec(),
       qosProfiles: qosProfiles(config, reader, inputName, transport.nodeTopics),
       ...(options.live ? { live: options.live } : {}),
@@ -147,6 +154,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     let inputMessages = 0;
     let lastNs = startNs;
     let damage: BagError | undefined;
+    let failure: unknown;
     let aborted = false;
     const unroutable = new Set<string>();
     const loopStarted = performance.now();
@@ -187,7 +195,10 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       }
       if (options.signal?.aborted) aborted = true;
     } catch (err) {
-      if (!(err instanceof BagError) || err.file !== options.input) throw err;
+      if (!(err instanceof BagError) || err.file !== options.input) {
+        failure = err;
+        throw err;
+      }
       damage = err;
       log.error(`replay: ${err.message}; replaying what was readable`);
     } finally {
@@ -202,7 +213,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       viz.stop();
       recorder.recordAll(transport.drain());
       await transport.close();
-      await recorder.close();
+      // A failed replay (a write error, a full disk) leaves nothing under the output's name.
+      await (failure === undefined ? recorder.close() : recorder.discard());
     }
 
     const replay_wall_s = (performance.now() - loopStarted) / 1000;
@@ -241,13 +253,19 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       warnings,
       eval: evaluation.report,
     };
-  } catch (err) {
-    // A replay that could not start leaves no output behind (nothing was written yet, or it is half a file).
-    if (err instanceof ReplayInputError) await rm(options.output, { force: true });
-    throw err;
   } finally {
     await reader.close();
     await ownPlanner?.close();
+  }
+}
+
+/** Loads the configured model; a model directory that cannot be used is an input error naming it. */
+async function loadPlanner(config: SvnavConfig, log: Logger): ReturnType<typeof Planner.load> {
+  try {
+    return await Planner.load(plannerOptions(config, (line) => log.info(`planner: ${line}`)));
+  } catch (err) {
+    if (err instanceof ManifestError) throw new ReplayInputError(`model: ${err.message}`, { cause: err });
+    throw err;
   }
 }
 

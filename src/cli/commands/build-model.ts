@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { buildModelDirectory, describeModel, type DryRunReport, formatCount } from '../../model/build';
 import { PRESETS, type PresetName, withResolution } from '../../model/presets';
+import { resolve } from 'node:path';
+import { checkOutput, discardTemporary } from '../../io/output';
+import { CliError, exitForSignal, type ShutdownSignal } from '../exit';
 
 interface BuildModelFlags {
   preset: string;
@@ -14,6 +17,7 @@ interface BuildModelFlags {
   attention: string;
   dryRun?: boolean;
   json?: boolean;
+  force?: boolean;
 }
 
 export function registerBuildModelCommand(program: Command): void {
@@ -33,36 +37,44 @@ export function registerBuildModelCommand(program: Command): void {
       'fused (MultiHeadAttention) or unfused (MatMul/Softmax; exact on every EP)',
       'fused',
     )
+    .option('--force', 'replace an existing model directory that svnav built (never anything else)')
     .option('--dry-run', 'count parameters and FLOPs per plan without writing weights')
     .option('--json', 'print the dry-run report as JSON')
     .action(async (flags: BuildModelFlags) => {
       if (!(flags.preset in PRESETS))
-        throw new Error(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${flags.preset}`);
+        throw new CliError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${flags.preset}`);
       let preset = PRESETS[flags.preset as PresetName];
       if (flags.resolution) {
         const m = /^(\d+)x(\d+)$/.exec(flags.resolution);
-        if (!m) throw new Error(`--resolution must look like 256x448, got ${flags.resolution}`);
+        if (!m) throw new CliError(`--resolution must look like 256x448, got ${flags.resolution}`);
         preset = withResolution(preset, Number(m[1]), Number(m[2]));
       }
       const floatType = ({ fp32: 'float32', fp16: 'float16' } as const)[flags.dtype as 'fp32' | 'fp16'];
-      if (!floatType) throw new Error(`--dtype must be fp32 or fp16, got ${flags.dtype}`);
+      if (!floatType) throw new CliError(`--dtype must be fp32 or fp16, got ${flags.dtype}`);
       const seed = Number(flags.seed);
       if (!Number.isInteger(seed) || seed < 0)
-        throw new Error(`--seed must be a non-negative integer, got ${flags.seed}`);
+        throw new CliError(`--seed must be a non-negative integer, got ${flags.seed}`);
       if (!['auto', 'always', 'never'].includes(flags.externalData)) {
-        throw new Error(`--external-data must be auto, always or never, got ${flags.externalData}`);
+        throw new CliError(`--external-data must be auto, always or never, got ${flags.externalData}`);
       }
       if (flags.attention !== 'fused' && flags.attention !== 'unfused') {
-        throw new Error(`--attention must be fused or unfused, got ${flags.attention}`);
+        throw new CliError(`--attention must be fused or unfused, got ${flags.attention}`);
       }
       if (flags.dryRun) {
         const report = describeModel(preset, floatType);
         process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatDryRun(report));
         return;
       }
-      if (!flags.out) throw new Error('--out DIR is required (or use --dry-run)');
+      if (!flags.out) throw new CliError('--out DIR is required (or use --dry-run)');
+      const inputs = [
+        ...(flags.weights ?? []).map((w) => w.replace(/^\w+=/, '')),
+        ...(flags.tokenizer ? [flags.tokenizer] : []),
+      ];
+      checkOutput(flags.out, 'model-dir', { force: flags.force === true, inputs, option: '--out' });
       const started = Date.now();
+      const stopBuilding = removePartialOnSignal(`${resolve(flags.out)}.partial-${process.pid}`);
       const manifest = await buildModelDirectory({
+        force: flags.force === true,
         preset,
         outDir: flags.out,
         floatType,
@@ -72,13 +84,29 @@ export function registerBuildModelCommand(program: Command): void {
         externalData: flags.externalData as 'auto' | 'always' | 'never',
         attention: flags.attention,
         log: (line) => console.log(line),
-      });
+      }).finally(stopBuilding);
       console.log(
         `wrote ${flags.out} (${manifest.preset}, ${manifest.dtype}, ${manifest.resolution.height}×${manifest.resolution.width}) in ` +
           `${((Date.now() - started) / 1000).toFixed(1)} s` +
           (manifest.untrained ? ' — UNTRAINED: some networks run on seeded weights' : ''),
       );
     });
+}
+
+/**
+ * A build cannot stop halfway through writing a network, so SIGINT, SIGTERM and SIGHUP remove the partial
+ * directory (build.ts's `<out>.partial-<pid>`) and exit 128+N; the target is untouched.
+ */
+function removePartialOnSignal(partial: string): () => void {
+  const signals: ShutdownSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const handler = (signal: ShutdownSignal): void => {
+    discardTemporary(partial);
+    process.exit(exitForSignal(signal));
+  };
+  for (const s of signals) process.on(s, handler);
+  return () => {
+    for (const s of signals) process.removeListener(s, handler);
+  };
 }
 
 export function formatDryRun(r: DryRunReport): string {
