@@ -1,3 +1,4 @@
+import { cleanInstruction } from '../messages/instruction';
 import type { Subscription } from 'rxjs';
 import type { SvnavConfig } from '../config/schema';
 import { RosTypes, type CompressedImage, type Image, type Odometry, type StringMsg } from '../messages/ros';
@@ -347,9 +348,13 @@ export class PlannerNode {
   }
 
   #onInstruction(msg: StringMsg): void {
-    const text = typeof msg.data === 'string' ? msg.data.trim() : '';
-    if (!text) {
-      this.#diagnose(`empty instruction on ${this.#config.planner.instruction_topic} ignored`);
+    let text: string;
+    try {
+      text = cleanInstruction(typeof msg.data === 'string' ? msg.data : '').text;
+    } catch (err) {
+      this.#diagnose(
+        `instruction on ${this.#config.planner.instruction_topic} ignored: ${(err as Error).message}`,
+      );
       return;
     }
     if (text === this.#episode.instruction && this.#episode.state === 'navigating') return;

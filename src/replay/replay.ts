@@ -96,6 +96,13 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       camera: { ...options.config.camera, topic: camera.topic, type: camera.type },
       planner: { ...options.config.planner, instruction: options.instruction },
     };
+    const cameraEncoding = reader.topics().find((t) => t.name === camera.topic)?.messageEncoding;
+    if (cameraEncoding !== 'cdr') {
+      throw new ReplayInputError(
+        `${options.input}: camera topic ${camera.topic} has message encoding '${cameraEncoding}' ` +
+          `(written by ${reader.library || 'an unknown tool'}); svnav replays CDR-encoded rosbag2 bags`,
+      );
+    }
     log.info(`replay: camera ${camera.topic} (${camera.type}, ${camera.how})`);
 
     let planner = options.planner;
@@ -194,6 +201,12 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
         if (recorder.failure) throw recorder.failure;
       }
       if (options.signal?.aborted) aborted = true;
+      const skipped = reader.skippedChunks;
+      if (skipped.length > 0) {
+        damage = new BagError(
+          `${skipped.length} corrupt chunk(s) skipped, the rest was replayed; first: ${skipped[0]!.message}`,
+        );
+      }
     } catch (err) {
       if (!(err instanceof BagError) || err.file !== options.input) {
         failure = err;

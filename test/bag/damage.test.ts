@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import * as path from 'node:path';
 import { McapIndexedReader, McapWriter } from '@mcap/core';
@@ -95,8 +95,10 @@ describe('bag reader on damaged files', () => {
     const twist = (x: number): unknown => ({ linear: { x, y: 0, z: 0 }, angular: { x: 0, y: 0, z: 0 } });
     for (let i = 0; i < 200; i++)
       await writer.write('/cmd_vel', 'geometry_msgs/msg/Twist', BigInt(i) * 50_000_000n, twist(i));
-    // The process "dies" here: no close(). Whole chunks are already in the file.
-    const reader = await BagReader.open(file);
+    // The process "dies" here: no close(). Whole chunks are already in the partial file beside the target,
+    // and nothing is at the target's name yet.
+    assert.equal(existsSync(file), false);
+    const reader = await BagReader.open(writer.partialPath);
     assert.equal(reader.indexed, false);
     const { messages, error } = await drain(reader);
     assert.ok(messages.length >= 150 && messages.length < 200, `${messages.length} of 200 messages readable`);
@@ -107,6 +109,7 @@ describe('bag reader on damaged files', () => {
     assert.ok(error instanceof BagError);
     assert.match(error.message, /without summary and footer|truncated/);
     await writer.close();
+    assert.equal(existsSync(writer.partialPath), false);
     const closed = await BagReader.open(file);
     assert.equal(closed.indexed, true);
     assert.equal(closed.messageCount, 200);
