@@ -13,6 +13,7 @@ import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   McapIndexedReader,
+  McapRecordBuilder,
   McapStreamReader,
   type DecompressHandlers,
   type TypedMcapRecords,
@@ -98,6 +99,7 @@ export class BagReader {
   readonly #warn: (warning: BagError) => void;
   readonly #warnedTopics = new Set<string>();
   readonly #skippedChunks: BagError[] = [];
+  #chunkPreamble: Uint8Array | undefined;
 
   private constructor(init: {
     path: string;
@@ -298,6 +300,8 @@ export class BagReader {
     try {
       const bytes = await readable.read(c.chunkStartOffset, c.chunkLength);
       const stream = new McapStreamReader({ noMagicPrefix: true, decompressHandlers: this.#handlers });
+      // The chunk's messages may refer to channels recorded in an earlier chunk: announce them all first.
+      stream.append(this.#preamble());
       stream.append(bytes);
       const out: Message[] = [];
       for (let r = stream.nextRecord(); r; r = stream.nextRecord()) if (r.type === 'Message') out.push(r);
@@ -314,6 +318,18 @@ export class BagReader {
       this.#warn(error);
       return [];
     }
+  }
+
+  /** Schema and Channel records of the summary, to read any one chunk on its own. */
+  #preamble(): Uint8Array {
+    if (!this.#chunkPreamble) {
+      const { reader } = this.#indexed!;
+      const builder = new McapRecordBuilder();
+      for (const schema of reader.schemasById.values()) builder.writeSchema(schema);
+      for (const channel of reader.channelsById.values()) builder.writeChannel(channel);
+      this.#chunkPreamble = builder.buffer.slice();
+    }
+    return this.#chunkPreamble;
   }
 
   async *#indexedMessagesUnchunked(options: BagMessagesOptions): AsyncGenerator<Message> {
