@@ -6,12 +6,11 @@
  *   removed, so an instruction can neither repaint a terminal nor hide text when it is echoed or logged; tabs
  *   and line breaks become spaces, runs of spaces one.
  * - Empty or whitespace-only instructions are refused: there is nothing to plan for.
- * - At most MAX_INSTRUCTION_CHARS characters (and MAX_INSTRUCTION_BYTES of UTF-8): the text encoder reads a few
- *   hundred tokens at most, and a longer text is a mistake (a pasted file), not an instruction.
+ * - At most MAX_INSTRUCTION_CHARS characters (code points, so at most 4000 bytes of UTF-8): the text encoder
+ *   reads a few hundred tokens at most, and a longer text is a mistake (a pasted file), not an instruction.
  * - Unpaired UTF-16 surrogates are refused: they have no UTF-8 form and would be recorded as U+FFFD.
  */
 export const MAX_INSTRUCTION_CHARS = 1000;
-export const MAX_INSTRUCTION_BYTES = 4096;
 
 export class InstructionError extends Error {
   override readonly name = 'InstructionError';
@@ -59,12 +58,6 @@ export function cleanInstruction(raw: string): CleanInstruction {
   }
   const length = [...text].length;
   if (length > MAX_INSTRUCTION_CHARS) throw new InstructionError(tooLong(length));
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_INSTRUCTION_BYTES) {
-    throw new InstructionError(
-      `the instruction is ${bytes} bytes of UTF-8; at most ${MAX_INSTRUCTION_BYTES}`,
-    );
-  }
   return { text, removed };
 }
 
