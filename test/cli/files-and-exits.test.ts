@@ -2,15 +2,16 @@ import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { McapWriter } from '@mcap/core';
-import { FileHandleWritable } from '@mcap/nodejs';
+import { McapIndexedReader, McapWriter } from '@mcap/core';
+import { loadDecompressHandlers } from '@mcap/support';
+import { FileHandleReadable, FileHandleWritable } from '@mcap/nodejs';
 import { open } from 'node:fs/promises';
 import { BagReader } from '../../src/bag/reader';
 import { demoCommand } from '../../src/cli/commands/demo';
 import type { Twist } from '../../src/messages/ros';
 import type { ReplayReport } from '../../src/replay/report';
 import { tempDir } from '../bag/helpers';
-import { writeSmallBag } from '../replay/bags';
+import { writeSmallBag, ZSTD_BAG } from '../replay/bags';
 import { tinyModelDir } from '../support/tiny-model';
 import { runCli } from './run-cli';
 
@@ -404,6 +405,35 @@ describe('svnav never destroys a user file, never crashes on bad input, and keep
         run.stderr,
         /is a rosbag2 bag directory, not an MCAP file; open its MCAP file: .*rosbag2_dir_0\.mcap/,
       );
+    });
+
+    it('one corrupt chunk of an indexed bag: the rest is replayed, the report names it, exit 1', async () => {
+      const bytes = Buffer.from(readFileSync(ZSTD_BAG));
+      const handle = await open(ZSTD_BAG, 'r');
+      const indexed = await McapIndexedReader.Initialize({
+        readable: new FileHandleReadable(handle),
+        decompressHandlers: await loadDecompressHandlers(),
+      });
+      const first = [...indexed.chunkIndexes].sort((a, b) =>
+        Number(a.chunkStartOffset - b.chunkStartOffset),
+      )[0]!;
+      await handle.close();
+      // Break the first chunk's zstd frame header (see test/bag/damage.test.ts for the layout).
+      const records = Number(first.chunkStartOffset) + 1 + 8 + 8 + 8 + 8 + 4 + 4 + 4 + 8;
+      for (let i = records; i < records + 16; i++) bytes[i] = bytes[i]! ^ 0x5a;
+      const broken = at('corrupt-first-chunk.mcap');
+      writeFileSync(broken, bytes);
+      const report = at('corrupt.json');
+      const run = await runCli(
+        replayArgs(at('corrupt-out.mcap'), '--allow-untrained', '--report', report).map((a) =>
+          a === bag ? broken : a,
+        ),
+      );
+      assert.equal(run.status, 1, run.stderr);
+      const written = JSON.parse(readFileSync(report, 'utf8')) as ReplayReport;
+      assert.match(written.input_damage!, /1 corrupt chunk\(s\) skipped, the rest was replayed/);
+      assert.ok(written.camera_frames > 0, `${written.camera_frames} frames from the intact chunk`);
+      assert.ok((written.planner.plans ?? 0) > 0);
     });
 
     it('config check checks every file, names each bad one and exits 2', async () => {
