@@ -51,7 +51,13 @@ export function buildProgram(): Command {
   registerReplayCommand(program);
   registerEvalCommand(program);
   registerDemoCommand(program);
+  for (const command of allCommands(program)) command.addHelpText('after', EXIT_STATUS_HELP);
   return program;
+}
+
+/** Every subcommand, nested ones too: each `--help` states the same exit statuses. */
+function allCommands(command: Command): Command[] {
+  return command.commands.flatMap((c) => [c, ...allCommands(c)]);
 }
 
 /**
