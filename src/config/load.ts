@@ -104,6 +104,7 @@ function decodeText(bytes: Buffer, path: string): string {
 }
 
 function quote(message: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   const flat = message.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
   return flat.length > MAX_QUOTED
     ? `${flat.slice(0, MAX_QUOTED)}… (${flat.length - MAX_QUOTED} more characters)`

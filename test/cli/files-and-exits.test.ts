@@ -391,6 +391,7 @@ describe('svnav never destroys a user file, never crashes on bad input, and keep
       assert.equal(run.status, 0, run.stderr);
       assert.match(run.stderr, /removed 4 control\/escape character\(s\) from the instruction/);
       assert.match(run.stdout, /instruction: "go to the red door"/);
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point
       assert.ok(!/[\u001b\u0007\u202e]/.test(run.stdout));
     });
 
