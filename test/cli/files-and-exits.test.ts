@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { McapIndexedReader, McapWriter } from '@mcap/core';
 import { loadDecompressHandlers } from '@mcap/support';
@@ -258,6 +259,27 @@ describe('svnav never destroys a user file, never crashes on bad input, and keep
         assert.deepEqual(listing(tmp.dir), entries);
       });
     }
+
+    it('a full disk mid-replay: exit 3, named, and no partial file left (needs a tmpfs mount; skipped without)', async function () {
+      const full = at('full');
+      mkdirSync(full);
+      if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=200k', 'tmpfs', full]).status !== 0) this.skip();
+      try {
+        const run = await runCli(
+          replayArgs(
+            path.join(full, 'out.mcap'),
+            '--allow-untrained',
+            '--report',
+            path.join(full, 'r.json'),
+          ).map((a) => (a === bag ? ZSTD_BAG : a)),
+        );
+        assert.equal(run.status, 3, run.stderr);
+        assert.match(run.stderr, /failed: .*ENOSPC.*\(nothing written to .*out\.mcap\)/);
+        assert.deepEqual(listing(full), []);
+      } finally {
+        spawnSync('umount', [full]);
+      }
+    });
 
     it('a replay of a truncated bag exits 1 and writes output and report', async () => {
       const cut = at('cut.mcap');
