@@ -47,7 +47,11 @@ export function registerBuildModelCommand(program: Command): void {
       if (flags.resolution) {
         const m = /^(\d+)x(\d+)$/.exec(flags.resolution);
         if (!m) throw new CliError(`--resolution must look like 256x448, got ${flags.resolution}`);
-        preset = withResolution(preset, Number(m[1]), Number(m[2]));
+        try {
+          preset = withResolution(preset, Number(m[1]), Number(m[2]));
+        } catch (err) {
+          throw new CliError(`--resolution ${flags.resolution}: ${(err as Error).message}`);
+        }
       }
       const floatType = ({ fp32: 'float32', fp16: 'float16' } as const)[flags.dtype as 'fp32' | 'fp16'];
       if (!floatType) throw new CliError(`--dtype must be fp32 or fp16, got ${flags.dtype}`);
