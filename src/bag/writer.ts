@@ -158,11 +158,12 @@ export class BagWriter {
         } finally {
           await this.#handle.close();
         }
-        commitFile(this.partialPath, this.path, 'mcap', this.#replace);
       } catch (err) {
         discardTemporary(this.partialPath);
         throw err;
       }
+      // A finished bag that cannot take its name (one appeared there meanwhile) stays at partialPath, named.
+      commitFile(this.partialPath, this.path, 'mcap', this.#replace);
     })();
     return this.#closing;
   }

@@ -117,7 +117,15 @@ export function commitFile(temporary: string, target: string, kind: OutputKind, 
   try {
     linkSync(temporary, path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+    const code = (err as NodeJS.ErrnoException).code;
+    // Filesystems without hard links (vfat, some network mounts): check, then rename (a narrow race only).
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {
+      if (!existsSync(path)) {
+        renameSync(temporary, path);
+        return;
+      }
+    }
+    if (code === 'EEXIST' || existsSync(path)) {
       throw new OutputError(
         `${target} appeared while it was being written; the new output is at ${temporary}`,
         path,

@@ -59,11 +59,12 @@ export async function writeJsonReport(
   const temporary = temporaryPathFor(path);
   try {
     await writeFile(temporary, `${text}\n`, { flag: 'wx' });
-    commitFile(temporary, path, 'json-report', options.replace ?? false);
   } catch (err) {
     discardTemporary(temporary);
     throw err;
   }
+  // A complete report that cannot take its name stays at the temporary path, which the error names.
+  commitFile(temporary, path, 'json-report', options.replace ?? false);
 }
 
 /** The terminal rendering: how the replay ran, then the evaluation table. */

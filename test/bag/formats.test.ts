@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CdrWriter } from '@foxglove/cdr';
 import { ensureUtf8CdrStrings } from '../../src/bag/cdr-utf8';
@@ -158,7 +158,14 @@ describe('bag formats and text', () => {
       const writer = await BagWriter.create(file);
       await writer.write('/x', 'std_msgs/msg/Bool', 1n, { data: true });
       writeFileSync(file, 'appeared meanwhile');
-      await assert.rejects(writer.close(), /appeared while it was being written/);
+      await assert.rejects(
+        writer.close(),
+        /appeared while it was being written; the new output is at .*partial/,
+      );
+      assert.equal(readFileSync(file, 'utf8'), 'appeared meanwhile');
+      const kept = await BagReader.open(writer.partialPath);
+      assert.equal(kept.indexed, true, 'the finished bag is kept under its partial name');
+      await kept.close();
     });
   });
 });
