@@ -103,7 +103,7 @@ export class PlannerNode {
     this.#config = config;
     this.#planner = planner;
     this.#options = options;
-    this.#instruction = config.planner.instruction.trim();
+    this.#instruction = startingInstruction(config.planner.instruction, transport.log);
     this.#camera = new CameraInput(config.camera, planner.resolution);
     this.#odometry = new OdometryBuffer(2n * 1_000_000_000n);
     const p = config.planner;
@@ -446,5 +446,16 @@ export class PlannerNode {
     this.#reported.add(key);
     this.#t.log.warn(`planner: ${problem}`);
     this.#publishStatus(problem);
+  }
+}
+
+/** planner.instruction as configured, within the bounds of messages/instruction.ts; '' (wait for one) otherwise. */
+function startingInstruction(raw: string, log: { warn(message: string): void }): string {
+  if (raw.trim() === '') return '';
+  try {
+    return cleanInstruction(raw).text;
+  } catch (err) {
+    log.warn(`planner: planner.instruction ignored: ${(err as Error).message}`);
+    return '';
   }
 }
