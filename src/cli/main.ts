@@ -100,7 +100,7 @@ export function exitStatusOf(err: unknown): number {
 export async function main(argv: readonly string[]): Promise<void> {
   const program = buildProgram();
   try {
-    checkCommandLine(argv.slice(2), process.execArgv);
+    checkCommandLine(argv, process.execArgv);
     await program.parseAsync([...argv]);
   } catch (err) {
     // Commander has already printed help/version/usage errors; only the exit status is left to set.

@@ -281,6 +281,23 @@ describe('svnav never destroys a user file, never crashes on bad input, and keep
       }
     });
 
+    it('every --help states the exit statuses; help exits 0, an unknown command 2', async () => {
+      for (const argv of [
+        ['--help'],
+        ['replay', '--help'],
+        ['bag', 'info', '--help'],
+        ['config', 'check', '--help'],
+      ]) {
+        const run = await runCli(argv);
+        assert.equal(run.status, 0, argv.join(' '));
+        assert.match(
+          run.stdout,
+          /Exit status \(every command\):\n {2}0 +done\n {2}1 .*\n {2}2 +refused.*\n {2}3 +failed.*\n {2}128\+N +stopped by signal/,
+        );
+      }
+      assert.equal((await runCli(['nonsense'])).status, 2);
+    });
+
     it('a replay of a truncated bag exits 1 and writes output and report', async () => {
       const cut = at('cut.mcap');
       const bytes = readFileSync(bag);
