@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { BagReader } from '../../src/bag/reader';
 import type { Twist } from '../../src/messages/ros';
@@ -110,6 +110,38 @@ describe('svnav as a process: signals and a long command line', function () {
       assert.ok(!readdirSync(tmp.dir).some((e) => e.includes('.partial-')), 'no partial file left');
     });
   }
+
+  it('SIGKILL mid-replay: nothing appears at --out; the partial bag beside it opens by streaming', async () => {
+    const out = path.join(tmp.dir, 'killed.mcap');
+    const child = svnav([
+      'replay',
+      bag,
+      '--instruction',
+      'walk forward to the blue door',
+      '--model',
+      model,
+      '--out',
+      out,
+      '--allow-untrained',
+      '--realtime',
+    ]);
+    try {
+      await waitFor(() => /→ \S+ at model/.test(child.output()), 90_000);
+      await new Promise((r) => setTimeout(r, 2500));
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await child.done;
+    assert.equal(existsSync(out), false);
+    const partial = readdirSync(tmp.dir).filter((e) => e.startsWith('.killed.mcap.partial-'));
+    assert.equal(partial.length, 1, readdirSync(tmp.dir).join(', '));
+    // Finished chunks (512 KiB each) would be readable; this short bag has not filled one, so only the header.
+    const reader = await BagReader.open(path.join(tmp.dir, partial[0]!), { onWarning: () => undefined });
+    assert.equal(reader.indexed, false, 'no summary: read by streaming');
+    assert.match(reader.damage!.message, /without summary and footer|truncated/);
+    await reader.close();
+    rmSync(path.join(tmp.dir, partial[0]!));
+  });
 
   it('an instruction of 15 000 characters is refused (exit 2), not a segfault in onnxruntime-node', async () => {
     const out = path.join(tmp.dir, 'long.mcap');
