@@ -11,6 +11,7 @@ if (!fs.existsSync(entry)) {
 require(entry)
   .main(process.argv)
   .catch((err) => {
+    // main() reports its own errors; this is only for one that escaped it: "failed while running".
     console.error(`svnav: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+    process.exit(3);
   });

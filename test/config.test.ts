@@ -37,6 +37,57 @@ describe('configuration', () => {
     assert.equal(cfg.controller.max_vy_mps, 0.3);
   });
 
+  it('refuses a parameter that two node sections set to different values, naming both sections', () => {
+    const problems = problemsOf(() =>
+      parseConfig({
+        '/**': { ros__parameters: { controller: { max_vx_mps: 0.5 } } },
+        svnav_controller: { ros__parameters: { 'controller.max_vx_mps': 0.2 } },
+        svnav_planner: { ros__parameters: { controller: { max_vx_mps: 0.5 } } },
+      }),
+    );
+    assert.deepEqual(problems, [
+      'controller.max_vx_mps: set to 0.5 (number) in section /** and to 0.2 (number) in section svnav_controller',
+      'controller.max_vx_mps: set to 0.2 (number) in section svnav_controller and to 0.5 (number) in section svnav_planner',
+    ]);
+  });
+
+  it('names NaN and infinities (YAML .nan, .inf) as such instead of "null"', () => {
+    const problems = problemsOf(() =>
+      parseConfig({ controller: { max_vx_mps: NaN, max_vy_mps: Infinity, max_wz_radps: -Infinity } }),
+    );
+    assert.ok(
+      problems.includes('controller.max_vx_mps: expected number, got NaN (not a finite number)'),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some(
+        (p) => p.startsWith('controller.max_vy_mps:') && p.includes('Infinity (not a finite number)'),
+      ),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.every((p) => !p.includes('null')),
+      problems.join('\n'),
+    );
+  });
+
+  it('refuses a binary file by name and size, a directory, and quotes a broken YAML file briefly', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'svnav-cfg-'));
+    const binary = join(dir, 'model.onnx');
+    writeFileSync(binary, Buffer.from(Array.from({ length: 22_000 }, (_, i) => (i * 7) % 256)));
+    assert.deepEqual(
+      problemsOf(() => loadConfigFile(binary)),
+      ['is not a text file (it holds NUL bytes; 22000 bytes): expected a YAML parameter file'],
+    );
+    const latin1 = join(dir, 'latin1.yaml');
+    writeFileSync(latin1, Buffer.from([0x61, 0x3a, 0x20, 0xe9, 0x0a]));
+    assert.match(problemsOf(() => loadConfigFile(latin1))[0]!, /it is not valid UTF-8/);
+    assert.match(problemsOf(() => loadConfigFile(dir))[0]!, /is a directory, not a YAML file/);
+    const long = join(dir, 'long.yaml');
+    writeFileSync(long, `controller: [${'x'.repeat(5000)}\n  : : :\n`);
+    assert.ok(problemsOf(() => loadConfigFile(long))[0]!.length < 500);
+  });
+
   it('rejects a wrong type naming the key, the value and the expected type', () => {
     const [problem] = problemsOf(() => parseConfig({ controller: { max_vx_mps: 'fast' } }, 'robot.yaml'));
     assert.equal(problem, 'controller.max_vx_mps: expected number, got "fast" (string)');

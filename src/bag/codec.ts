@@ -4,8 +4,12 @@
  */
 import { parse } from '@foxglove/rosmsg';
 import { MessageReader, MessageWriter } from '@foxglove/rosmsg2-serialization';
+import { ensureUtf8CdrStrings } from './cdr-utf8';
 import { BagError, describeError } from './errors';
 import { MessageDefinitionRegistry, shortTypeName } from './schemas';
+
+// Every encoder in this process (bags, the live view) goes through here: strings must be written as UTF-8.
+ensureUtf8CdrStrings();
 
 export class CdrCodec {
   readonly registry: MessageDefinitionRegistry;

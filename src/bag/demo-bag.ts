@@ -49,6 +49,8 @@ export interface DemoBagOptions {
   /** Stops generation early; the bag written so far is closed properly. */
   signal?: AbortSignal;
   onProgress?: (done_s: number, total_s: number) => void;
+  /** Replace an existing bag at the path (only one svnav wrote; see io/output.ts). Default false. */
+  replace?: boolean;
 }
 
 export interface DemoBagResult {
@@ -102,6 +104,7 @@ export async function generateDemoBag(path: string, options: DemoBagOptions = {}
   };
 
   const writer = await BagWriter.create(path, {
+    replace: options.replace ?? false,
     qosProfiles: {
       [DEMO_TOPICS.image]: offeredQosYaml(SENSOR_QOS),
       [DEMO_TOPICS.cameraInfo]: offeredQosYaml(SENSOR_QOS),
@@ -112,6 +115,7 @@ export async function generateDemoBag(path: string, options: DemoBagOptions = {}
   });
   let aborted = false;
   let frameIndex = 0;
+  let failed = true;
   try {
     for (const event of events) {
       if (options.signal?.aborted) {
@@ -145,9 +149,11 @@ export async function generateDemoBag(path: string, options: DemoBagOptions = {}
         options.onProgress?.(event.t_s, duration);
       }
     }
+    failed = false;
   } finally {
     await Promise.allSettled(frames.values());
-    await writer.close();
+    // An interrupted bag is still a good, shorter bag; one that failed mid-write is not kept.
+    await (failed ? writer.discard() : writer.close());
   }
   return {
     path,

@@ -2,12 +2,22 @@
  * Reads rosbag2 MCAP files without ROS: indexed (random access through the summary) when the file has a usable
  * summary, otherwise by streaming the file from the start (a recording cut off, a truncated copy).
  *
- * Failure policy: structural damage (truncation, a corrupt chunk) ends `messages()` with a BagError naming the
- * file and byte offset, after every message before the damage has been yielded; a message that cannot be decoded,
- * or a topic without a usable schema, is reported through `onWarning` (default: console.warn) and skipped.
+ * Failure policy: in an indexed file a corrupt chunk is skipped (the summary says where the next one starts):
+ * it is reported through `onWarning` and listed in `skippedChunks`, and every other chunk is read. In a streamed
+ * file structural damage (truncation, a corrupt chunk) ends `messages()` with a BagError naming the file and byte
+ * offset, after every message before it has been yielded (nothing says where the next record starts). A message
+ * that cannot be decoded, or a topic without a usable schema, is reported through `onWarning` (default:
+ * console.warn) and skipped.
  */
-import { open, type FileHandle } from 'node:fs/promises';
-import { McapIndexedReader, type DecompressHandlers, type TypedMcapRecords } from '@mcap/core';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  McapIndexedReader,
+  McapRecordBuilder,
+  McapStreamReader,
+  type DecompressHandlers,
+  type TypedMcapRecords,
+} from '@mcap/core';
 import { FileHandleReadable } from '@mcap/nodejs';
 import { loadDecompressHandlers } from '@mcap/support';
 import { CdrCodec } from './codec';
@@ -70,6 +80,7 @@ interface ChannelInfo {
 type Schema = TypedMcapRecords['Schema'];
 type Channel = TypedMcapRecords['Channel'];
 type Message = TypedMcapRecords['Message'];
+type ChunkIndex = TypedMcapRecords['ChunkIndex'];
 
 export class BagReader {
   readonly path: string;
@@ -87,6 +98,8 @@ export class BagReader {
   readonly #codec: CdrCodec;
   readonly #warn: (warning: BagError) => void;
   readonly #warnedTopics = new Set<string>();
+  readonly #skippedChunks: BagError[] = [];
+  #chunkPreamble: Uint8Array | undefined;
 
   private constructor(init: {
     path: string;
@@ -112,12 +125,19 @@ export class BagReader {
   }
 
   static async open(path: string, options: BagReaderOptions = {}): Promise<BagReader> {
+    await checkBagPath(path);
     const handlers = await loadDecompressHandlers();
     let handle: FileHandle;
     try {
       handle = await open(path, 'r');
     } catch (err) {
       throw new BagError(`cannot open bag: ${describeError(err)}`, path, undefined, { cause: err });
+    }
+    try {
+      checkMagic(path, await readPrefix(handle));
+    } catch (err) {
+      await handle.close();
+      throw err;
     }
     const readable = new TrackingReadable(new FileHandleReadable(handle));
     try {
@@ -230,7 +250,89 @@ export class BagReader {
     await this.#indexed?.handle.close();
   }
 
+  /** Corrupt chunks of an indexed file that `messages()` skipped so far (one BagError each, with its offset). */
+  get skippedChunks(): readonly BagError[] {
+    return this.#skippedChunks;
+  }
+
+  /**
+   * Indexed reading chunk by chunk, so that one corrupt chunk costs only its own messages. Chunks whose time
+   * ranges overlap are read together and merged by log time (stable: file order among equal times).
+   */
   async *#indexedMessages(options: BagMessagesOptions): AsyncGenerator<Message> {
+    const { reader } = this.#indexed!;
+    if (reader.chunkIndexes.length === 0) {
+      yield* this.#indexedMessagesUnchunked(options);
+      return;
+    }
+    const chunks = [...reader.chunkIndexes].sort((a, b) =>
+      a.messageStartTime !== b.messageStartTime
+        ? a.messageStartTime < b.messageStartTime
+          ? -1
+          : 1
+        : Number(a.chunkStartOffset - b.chunkStartOffset),
+    );
+    let group: ChunkIndex[] = [];
+    let groupEnd = -1n;
+    for (const c of chunks) {
+      if (options.endNs !== undefined && c.messageStartTime > options.endNs) break;
+      if (options.startNs !== undefined && c.messageEndTime < options.startNs) continue;
+      if (group.length > 0 && c.messageStartTime > groupEnd) {
+        yield* await this.#readChunkGroup(group);
+        group = [];
+      }
+      group.push(c);
+      if (c.messageEndTime > groupEnd) groupEnd = c.messageEndTime;
+    }
+    if (group.length > 0) yield* await this.#readChunkGroup(group);
+  }
+
+  async #readChunkGroup(group: readonly ChunkIndex[]): Promise<Message[]> {
+    const messages: Message[] = [];
+    for (const c of group) messages.push(...(await this.#readChunk(c)));
+    if (group.length === 1) return messages;
+    return messages.sort((a, b) => (a.logTime < b.logTime ? -1 : a.logTime > b.logTime ? 1 : 0));
+  }
+
+  /** The messages of one chunk, or none (with a warning) when it cannot be read. */
+  async #readChunk(c: ChunkIndex): Promise<Message[]> {
+    const { readable } = this.#indexed!;
+    try {
+      const bytes = await readable.read(c.chunkStartOffset, c.chunkLength);
+      const stream = new McapStreamReader({ noMagicPrefix: true, decompressHandlers: this.#handlers });
+      // The chunk's messages may refer to channels recorded in an earlier chunk: announce them all first.
+      stream.append(this.#preamble());
+      stream.append(bytes);
+      const out: Message[] = [];
+      for (let r = stream.nextRecord(); r; r = stream.nextRecord()) if (r.type === 'Message') out.push(r);
+      return out;
+    } catch (err) {
+      const error = new BagError(
+        `corrupt chunk (log time ${c.messageStartTime}–${c.messageEndTime} ns): ${describeError(err)}; ` +
+          'its messages are skipped, the rest of the file is read',
+        this.path,
+        c.chunkStartOffset,
+        { cause: err },
+      );
+      this.#skippedChunks.push(error);
+      this.#warn(error);
+      return [];
+    }
+  }
+
+  /** Schema and Channel records of the summary, to read any one chunk on its own. */
+  #preamble(): Uint8Array {
+    if (!this.#chunkPreamble) {
+      const { reader } = this.#indexed!;
+      const builder = new McapRecordBuilder();
+      for (const schema of reader.schemasById.values()) builder.writeSchema(schema);
+      for (const channel of reader.channelsById.values()) builder.writeChannel(channel);
+      this.#chunkPreamble = builder.buffer.slice();
+    }
+    return this.#chunkPreamble;
+  }
+
+  async *#indexedMessagesUnchunked(options: BagMessagesOptions): AsyncGenerator<Message> {
     const { reader, readable } = this.#indexed!;
     try {
       yield* reader.readMessages({
@@ -307,6 +409,49 @@ export class BagReader {
     }
     return best;
   }
+}
+
+/** A directory (a rosbag2 bag directory, say) is refused with the file to open instead. */
+async function checkBagPath(path: string): Promise<void> {
+  let entries: string[];
+  try {
+    if (!(await stat(path)).isDirectory()) return;
+    entries = await readdir(path);
+  } catch {
+    return; // open() reports a missing or unreadable file.
+  }
+  const mcaps = entries.filter((e) => e.endsWith('.mcap')).sort();
+  const db3 = entries.filter((e) => e.endsWith('.db3'));
+  const what = entries.includes('metadata.yaml') ? 'a rosbag2 bag directory' : 'a directory';
+  const hint =
+    mcaps.length > 0
+      ? `open its MCAP file${mcaps.length > 1 ? 's one by one' : ''}: ${mcaps.map((m) => join(path, m)).join(', ')}`
+      : db3.length > 0
+        ? `it holds SQLite storage (${db3.join(', ')}); ${CONVERT_HINT}`
+        : 'it holds no .mcap file';
+  throw new BagError(`is ${what}, not an MCAP file; ${hint}`, path);
+}
+
+const CONVERT_HINT =
+  'svnav reads rosbag2 MCAP: convert it with `ros2 bag convert` (storage_id: mcap) or `rosbags-convert`';
+
+async function readPrefix(handle: FileHandle): Promise<Buffer> {
+  const buffer = Buffer.alloc(16);
+  const { bytesRead } = await handle.read(buffer, 0, 16, 0);
+  return buffer.subarray(0, bytesRead);
+}
+
+/** Names the formats people hand us instead of MCAP, rather than only saying the magic is wrong. */
+function checkMagic(path: string, prefix: Buffer): void {
+  const text = prefix.toString('latin1');
+  if (prefix.length === 0) throw new BagError('is empty (0 bytes), not an MCAP file', path, 0n);
+  if (text.startsWith('\x89MCAP0\r\n')) return;
+  if (text.startsWith('#ROSBAG'))
+    throw new BagError(`is a ROS 1 bag, not ROS 2 MCAP; ${CONVERT_HINT}`, path, 0n);
+  if (text.startsWith('SQLite format 3')) {
+    throw new BagError(`is a SQLite database (a rosbag2 .db3 bag?), not MCAP; ${CONVERT_HINT}`, path, 0n);
+  }
+  throw new BagError('is not an MCAP file (it does not start with the MCAP magic bytes)', path, 0n);
 }
 
 function channelInfos(

@@ -2,12 +2,15 @@
  * Writes rosbag2-compatible MCAP files (profile `ros2`, schemas `ros2msg`, messages `cdr`, zstd chunks,
  * Statistics and summary) without ROS.
  *
- * The file is written in place, as rosbag2 does: every finished chunk is on disk at once, so a process killed
- * hard leaves a readable file minus the last unfinished chunk (BagReader reads it by streaming), and `close()`
- * adds the summary `ros2 bag play` needs. `close()` is idempotent and waits for queued writes, so a caller can
- * hook it to SIGINT: `process.once('SIGINT', () => void writer.close().then(() => process.exit(130)))`.
+ * The file is written under a temporary name beside the target (`partialPath`), chunk by chunk as rosbag2
+ * does: a process killed hard leaves that partial file, readable minus the last unfinished chunk (BagReader reads
+ * it by streaming), and never a half-written file under the target's name. `close()` adds the summary
+ * `ros2 bag play` needs and moves the file into place (never over an existing file unless `replace` is set, see
+ * io/output.ts). `close()` is idempotent and waits for queued writes, so a caller can hook it to a signal.
+ * `discard()` abandons the recording and removes the partial file.
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { commitFile, discardTemporary, temporaryPathFor } from '../io/output';
 import { LIBRARY_IDENTIFIER, McapWriter } from '@mcap/core';
 import { FileHandleWritable } from '@mcap/nodejs';
 import * as zstd from '@foxglove/wasm-zstd';
@@ -27,12 +30,18 @@ export interface BagWriterOptions {
   zstdLevel?: number;
   /** `offered_qos_profiles` channel metadata per topic (rosbag2 YAML); topics not listed get ''. */
   qosProfiles?: Readonly<Record<string, string>>;
+  /** close() may replace an existing file at the path (checked to be a bag we wrote); default false. */
+  replace?: boolean;
 }
 
 const DEFAULT_CHUNK_SIZE = 512 * 1024;
 
 export class BagWriter {
+  /** Where the finished bag goes. */
   readonly path: string;
+  /** Where it is written until close() (the same directory). */
+  readonly partialPath: string;
+  readonly #replace: boolean;
   readonly #handle: FileHandle;
   readonly #mcap: McapWriter;
   readonly #codec: CdrCodec;
@@ -44,20 +53,34 @@ export class BagWriter {
   #failure: BagError | undefined;
   #messageCount = 0;
 
-  private constructor(path: string, handle: FileHandle, mcap: McapWriter, options: BagWriterOptions) {
+  private constructor(
+    path: string,
+    partialPath: string,
+    handle: FileHandle,
+    mcap: McapWriter,
+    options: BagWriterOptions,
+  ) {
     this.path = path;
+    this.partialPath = partialPath;
+    this.#replace = options.replace ?? false;
     this.#handle = handle;
     this.#mcap = mcap;
     this.#codec = options.codec ?? new CdrCodec();
     this.#qos = options.qosProfiles ?? {};
   }
 
-  /** Creates (truncates) `path` and writes the MCAP header. */
+  /** Starts a bag for `path` in a new partial file beside it and writes the MCAP header. */
   static async create(path: string, options: BagWriterOptions = {}): Promise<BagWriter> {
     const compression = options.compression ?? 'zstd';
     const level = options.zstdLevel ?? 3;
     if (compression === 'zstd') await zstd.isLoaded;
-    const handle = await open(path, 'w');
+    const partialPath = temporaryPathFor(path);
+    let handle: FileHandle;
+    try {
+      handle = await open(partialPath, 'wx');
+    } catch (err) {
+      throw new BagError(`cannot create the output: ${describeError(err)}`, path, undefined, { cause: err });
+    }
     const mcap = new McapWriter({
       writable: new FileHandleWritable(handle),
       chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
@@ -72,9 +95,10 @@ export class BagWriter {
       await mcap.start({ profile: 'ros2', library: `${PACKAGE_NAME} bag writer; ${LIBRARY_IDENTIFIER}` });
     } catch (err) {
       await handle.close();
+      discardTemporary(partialPath);
       throw new BagError(`cannot start MCAP file: ${describeError(err)}`, path, undefined, { cause: err });
     }
-    return new BagWriter(path, handle, mcap, options);
+    return new BagWriter(path, partialPath, handle, mcap, options);
   }
 
   get messageCount(): number {
@@ -121,14 +145,36 @@ export class BagWriter {
     }, `message on ${topic} at ${logTimeNs} ns`);
   }
 
-  /** Writes the last chunk, the summary (Statistics, indexes) and the footer; later calls return the same promise. */
+  /**
+   * Writes the last chunk, the summary (Statistics, indexes) and the footer, then moves the file into place;
+   * later calls return the same promise. If any of it fails (a full disk) the partial file is removed: a bag
+   * without its end is not left behind as if it were complete.
+   */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       try {
-        await this.#enqueue(() => this.#mcap.end(), 'summary');
-      } finally {
-        await this.#handle.close();
+        try {
+          await this.#enqueue(() => this.#mcap.end(), 'summary');
+        } finally {
+          await this.#handle.close();
+        }
+      } catch (err) {
+        discardTemporary(this.partialPath);
+        throw err;
       }
+      // A finished bag that cannot take its name (one appeared there meanwhile) stays at partialPath, named.
+      commitFile(this.partialPath, this.path, 'mcap', this.#replace);
+    })();
+    return this.#closing;
+  }
+
+  /** Abandons the bag: stops writing and removes the partial file (nothing appears at `path`). Idempotent. */
+  discard(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#failure ??= new BagError('recording discarded', this.path);
+      await this.#queue;
+      await this.#handle.close().catch(() => undefined);
+      discardTemporary(this.partialPath);
     })();
     return this.#closing;
   }

@@ -1,6 +1,6 @@
 import type { CameraConfig } from '../config';
 import { nsToSeconds, type TimeNs } from '../messages/time';
-import { RAW_ENCODINGS } from './decode';
+import { frameSizeProblem, RAW_ENCODINGS } from './decode';
 import type { ModelResolution } from './frame';
 
 /**
@@ -127,7 +127,7 @@ export class CameraContract {
     if (this.#options.type === 'sensor_msgs/msg/CompressedImage' && !/jpe?g|png/i.test(frame.encoding)) {
       return `compressed format "${frame.encoding}" is not supported (use jpeg or png)`;
     }
-    return undefined;
+    return frameSizeProblem(frame.width, frame.height, this.#options.resolution);
   }
 
   #evaluate(frame: CameraObservation): CameraContractReport {

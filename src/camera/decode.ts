@@ -32,6 +32,26 @@ export interface DecodeOptions {
   readonly resolution: ModelResolution;
 }
 
+/** No side below this many pixels is planned on, whatever the model's resolution. */
+export const MIN_FRAME_SIDE_PX = 32;
+/** Nor below this fraction of the model's side: an 8× upscale holds too little of the scene to plan on. */
+export const MIN_FRAME_FRACTION = 1 / 8;
+
+/** Why a frame of this size is too small to plan on (refused like an unsupported encoding), or undefined. */
+export function frameSizeProblem(
+  width: number,
+  height: number,
+  resolution: ModelResolution,
+): string | undefined {
+  const minWidth = Math.max(MIN_FRAME_SIDE_PX, Math.ceil(resolution.width * MIN_FRAME_FRACTION));
+  const minHeight = Math.max(MIN_FRAME_SIDE_PX, Math.ceil(resolution.height * MIN_FRAME_FRACTION));
+  if (width >= minWidth && height >= minHeight) return undefined;
+  return (
+    `frames of ${width}×${height} are too small to plan on ` +
+    `(at least ${minWidth}×${minHeight} for the model's ${resolution.width}×${resolution.height})`
+  );
+}
+
 /** Why a raw image cannot be used, or undefined when it can. Pure; the decoder and the contract share it. */
 export function rawImageProblem(msg: Image): string | undefined {
   const layout = RAW_ENCODINGS[msg.encoding];
@@ -61,7 +81,7 @@ export async function decodeImage(msg: Image, options: DecodeOptions): Promise<R
   };
   const fail = (problem: string) =>
     new CameraFrameError({ ...source, stampNs, step: msg.step, bytes: msg.data.length }, problem);
-  const problem = rawImageProblem(msg);
+  const problem = rawImageProblem(msg) ?? frameSizeProblem(msg.width, msg.height, options.resolution);
   if (problem) throw fail(problem);
   const layout = RAW_ENCODINGS[msg.encoding]!;
   const pixels = packedPixels(msg, layout);
@@ -95,6 +115,8 @@ export async function decodeCompressedImage(msg: CompressedImage, options: Decod
     throw fail(`cannot read the image header: ${(err as Error).message}`);
   }
   if (source.width <= 0 || source.height <= 0) throw fail('zero width or height', source);
+  const tooSmall = frameSizeProblem(source.width, source.height, options.resolution);
+  if (tooSmall) throw fail(tooSmall, source);
   try {
     const { data, info } = await input
       .removeAlpha()

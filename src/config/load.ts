@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type SvnavConfig } from './schema';
@@ -16,7 +16,8 @@ export class ConfigError extends Error {
 /**
  * A config file is a ROS 2 parameter file: `<node name or /**>: ros__parameters: {…}`. A plain map without that
  * wrapper is accepted too. Parameters of all node sections are merged, so one file can hold planner and
- * controller settings under their own node names.
+ * controller settings under their own node names; a parameter that two sections set to different values is
+ * an error naming both (svnav reads one configuration, so one of them would be silently lost).
  */
 export function unwrapRosParameters(doc: unknown, source: string): Record<string, unknown> {
   if (doc === null || doc === undefined) return {};
@@ -24,12 +25,36 @@ export function unwrapRosParameters(doc: unknown, source: string): Record<string
   const sections = Object.entries(doc).filter(([, v]) => isRecord(v) && 'ros__parameters' in v);
   if (sections.length === 0) return doc;
   const merged: Record<string, unknown> = {};
-  for (const [, section] of sections) {
+  const setBy = new Map<string, string>();
+  const conflicts: string[] = [];
+  for (const [name, section] of sections) {
     const params = (section as Record<string, unknown>).ros__parameters;
-    if (!isRecord(params)) continue;
+    if (!isRecord(params)) {
+      conflicts.push(`${name}.ros__parameters: expected a map, got ${describe(params)}`);
+      continue;
+    }
+    const flat = flatten(expandDotted(params));
+    for (const [key, value] of flat) {
+      const earlier = setBy.get(key);
+      const before = valueAt(merged, key.split('.'));
+      if (earlier !== undefined && JSON.stringify(before) !== JSON.stringify(value)) {
+        conflicts.push(
+          `${key}: set to ${describe(before)} in section ${earlier} and to ${describe(value)} in section ${name}`,
+        );
+      }
+      setBy.set(key, name);
+    }
     deepMerge(merged, expandDotted(params));
   }
+  if (conflicts.length > 0) throw new ConfigError(source, conflicts);
   return merged;
+}
+
+/** Leaf parameters of a tree as dotted keys. */
+function flatten(tree: Record<string, unknown>, prefix = ''): [string, unknown][] {
+  return Object.entries(tree).flatMap(([k, v]) =>
+    isRecord(v) ? flatten(v, `${prefix}${k}.`) : [[`${prefix}${k}`, v] as [string, unknown]],
+  );
 }
 
 /** Validates a parsed parameter tree; every problem names the key, the value and what is allowed. */
@@ -43,20 +68,47 @@ export function parseConfig(raw: unknown, source = 'config'): SvnavConfig {
   );
 }
 
+/** Longest piece of a YAML parser message quoted in an error (it may quote the file). */
+const MAX_QUOTED = 300;
+
 export function loadConfigFile(path: string): SvnavConfig {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    if (statSync(path).isDirectory()) throw new Error('is a directory, not a YAML file');
+    bytes = readFileSync(path);
   } catch (err) {
     throw new ConfigError(path, [`cannot read the file: ${(err as Error).message}`]);
   }
+  const text = decodeText(bytes, path);
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new ConfigError(path, [`not valid YAML: ${(err as Error).message}`]);
+    throw new ConfigError(path, [`not valid YAML: ${quote((err as Error).message)}`]);
   }
   return parseConfig(doc, path);
+}
+
+/** A binary file (NUL bytes, invalid UTF-8) is refused by name, not parsed into kilobytes of escapes. */
+function decodeText(bytes: Buffer, path: string): string {
+  const binary = (why: string) =>
+    new ConfigError(path, [
+      `is not a text file (${why}; ${bytes.length} bytes): expected a YAML parameter file`,
+    ]);
+  if (bytes.includes(0)) throw binary('it holds NUL bytes');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw binary('it is not valid UTF-8');
+  }
+}
+
+function quote(message: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  const flat = message.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+  return flat.length > MAX_QUOTED
+    ? `${flat.slice(0, MAX_QUOTED)}… (${flat.length - MAX_QUOTED} more characters)`
+    : flat;
 }
 
 export function defaultConfig(): SvnavConfig {
@@ -119,6 +171,10 @@ function valueAt(tree: unknown, path: readonly PropertyKey[]): unknown {
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
+  // JSON would print NaN and ±Infinity (YAML .nan, .inf) as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${String(value)} (not a finite number)`;
+  if (typeof value === 'string' && value.length > 80)
+    return `${JSON.stringify(value.slice(0, 80))}… (string)`;
   if (Array.isArray(value)) return `${JSON.stringify(value)} (array)`;
   if (typeof value === 'object') return 'a map';
   return `${JSON.stringify(value)} (${typeof value})`;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { commitDirectory } from '../io/output';
 import { type ModelManifest, MANIFEST_FORMAT, type NetworkEntry } from './manifest';
 import type { NetworkDefinition, NetworkKey } from './network';
 import { NETWORK_BUILDERS, NETWORK_ORDER } from './networks';
@@ -32,6 +33,8 @@ export interface BuildModelOptions {
   /** Writes initializers to `<file>.data` beside each model; `auto` does so above 1 GiB of weights. */
   externalData?: 'auto' | 'always' | 'never';
   log?: (line: string) => void;
+  /** Replace an existing model directory at outDir (only one svnav built; see io/output.ts). Default false. */
+  force?: boolean;
 }
 
 const EXTERNAL_DATA_AUTO_BYTES = 1024 ** 3;
@@ -112,8 +115,7 @@ export async function buildModelDirectory(options: BuildModelOptions): Promise<M
       checkpoint ? await hashCheckpoint(checkpoint.folder) : [],
     );
     writeFileSync(join(tmpDir, 'model.json'), JSON.stringify(manifest, null, 2) + '\n');
-    rmSync(outDir, { recursive: true, force: true });
-    renameSync(tmpDir, outDir);
+    commitDirectory(tmpDir, outDir, 'model-dir', options.force ?? false);
     return manifest;
   } catch (err) {
     rmSync(tmpDir, { recursive: true, force: true });

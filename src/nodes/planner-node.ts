@@ -1,3 +1,4 @@
+import { cleanInstruction } from '../messages/instruction';
 import type { Subscription } from 'rxjs';
 import type { SvnavConfig } from '../config/schema';
 import { RosTypes, type CompressedImage, type Image, type Odometry, type StringMsg } from '../messages/ros';
@@ -102,7 +103,7 @@ export class PlannerNode {
     this.#config = config;
     this.#planner = planner;
     this.#options = options;
-    this.#instruction = config.planner.instruction.trim();
+    this.#instruction = startingInstruction(config.planner.instruction, transport.log);
     this.#camera = new CameraInput(config.camera, planner.resolution);
     this.#odometry = new OdometryBuffer(2n * 1_000_000_000n);
     const p = config.planner;
@@ -347,9 +348,13 @@ export class PlannerNode {
   }
 
   #onInstruction(msg: StringMsg): void {
-    const text = typeof msg.data === 'string' ? msg.data.trim() : '';
-    if (!text) {
-      this.#diagnose(`empty instruction on ${this.#config.planner.instruction_topic} ignored`);
+    let text: string;
+    try {
+      text = cleanInstruction(typeof msg.data === 'string' ? msg.data : '').text;
+    } catch (err) {
+      this.#diagnose(
+        `instruction on ${this.#config.planner.instruction_topic} ignored: ${(err as Error).message}`,
+      );
       return;
     }
     if (text === this.#episode.instruction && this.#episode.state === 'navigating') return;
@@ -441,5 +446,16 @@ export class PlannerNode {
     this.#reported.add(key);
     this.#t.log.warn(`planner: ${problem}`);
     this.#publishStatus(problem);
+  }
+}
+
+/** planner.instruction as configured, within the bounds of messages/instruction.ts; '' (wait for one) otherwise. */
+function startingInstruction(raw: string, log: { warn(message: string): void }): string {
+  if (raw.trim() === '') return '';
+  try {
+    return cleanInstruction(raw).text;
+  } catch (err) {
+    log.warn(`planner: planner.instruction ignored: ${(err as Error).message}`);
+    return '';
   }
 }

@@ -29,6 +29,8 @@ export function replayCodec(): CdrCodec {
 
 export interface RecorderOptions {
   readonly codec: CdrCodec;
+  /** The bag may replace an existing one svnav wrote at the path. */
+  readonly replace?: boolean;
   /** rosbag2 `offered_qos_profiles` per topic. */
   readonly qosProfiles: Readonly<Record<string, string>>;
   /** Also serve every recorded message live (svnav replay --foxglove-port). */
@@ -55,7 +57,11 @@ export class ReplayRecorder {
   }
 
   static async create(path: string, options: RecorderOptions): Promise<ReplayRecorder> {
-    const writer = await BagWriter.create(path, { codec: options.codec, qosProfiles: options.qosProfiles });
+    const writer = await BagWriter.create(path, {
+      codec: options.codec,
+      qosProfiles: options.qosProfiles,
+      replace: options.replace ?? false,
+    });
     return new ReplayRecorder(writer, options);
   }
 
@@ -96,10 +102,16 @@ export class ReplayRecorder {
     return this.#last;
   }
 
-  /** Writes the summary; idempotent. */
+  /** Writes the summary and moves the bag into place; idempotent. */
   async close(): Promise<void> {
     await this.#last;
     await this.#writer.close();
+  }
+
+  /** Abandons the recording: nothing appears at the path. */
+  async discard(): Promise<void> {
+    await this.#last;
+    await this.#writer.discard();
   }
 
   #serve(topic: string, type: string, timeNs: TimeNs, message: unknown): void {

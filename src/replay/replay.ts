@@ -1,9 +1,10 @@
-import { rm } from 'node:fs/promises';
 import { BagError, describeError } from '../bag/errors';
 import { offeredQosYaml, RELIABLE_QOS, SENSOR_QOS } from '../bag/qos';
 import { BagReader, type BagMessage } from '../bag/reader';
 import type { SvnavConfig } from '../config/schema';
 import { controlPeriodNs } from '../controller';
+import { samePath } from '../io/output';
+import { ManifestError } from '../model/manifest';
 import { nsToSeconds, type TimeNs } from '../messages/time';
 import { plannerOptions } from '../nodes/planner/entry';
 import { wireNavigationNodes } from '../nodes/wiring';
@@ -41,6 +42,8 @@ export interface ReplayOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ReplayProgress) => void;
   readonly log?: Logger;
+  /** The output may replace an existing bag at its path (one svnav wrote); default false. */
+  readonly replace?: boolean;
 }
 
 export interface ReplayProgress {
@@ -69,6 +72,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     if (warnings.length < MAX_WARNINGS) warnings.push(message);
     else if (warnings.length === MAX_WARNINGS) warnings.push('… further warnings only in the log');
   };
+  if (samePath(options.input, options.output)) {
+    throw new ReplayInputError(`the output ${options.output} is the input bag; write the output elsewhere`);
+  }
   const reader = await BagReader.open(options.input, { onWarning: (w) => warn(w.message) });
   let ownPlanner: Planner | undefined;
   try {
@@ -90,12 +96,19 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       camera: { ...options.config.camera, topic: camera.topic, type: camera.type },
       planner: { ...options.config.planner, instruction: options.instruction },
     };
+    const cameraEncoding = reader.topics().find((t) => t.name === camera.topic)?.messageEncoding;
+    if (cameraEncoding !== 'cdr') {
+      throw new ReplayInputError(
+        `${options.input}: camera topic ${camera.topic} has message encoding '${cameraEncoding}' ` +
+          `(written by ${reader.library || 'an unknown tool'}); svnav replays CDR-encoded rosbag2 bags`,
+      );
+    }
     log.info(`replay: camera ${camera.topic} (${camera.type}, ${camera.how})`);
 
     let planner = options.planner;
     let measuredMs: number | undefined;
     if (!planner) {
-      const loaded = await Planner.load(plannerOptions(config, (line) => log.info(`planner: ${line}`)));
+      const loaded = await loadPlanner(config, log);
       planner = ownPlanner = loaded.planner;
       measuredMs = loaded.report.warmup.totalMs;
     }
@@ -137,6 +150,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     const inputName = (topic: string): string =>
       transport.nodeTopics.has(topic) ? `${RECORDED_INPUT_PREFIX}${topic}` : topic;
     const recorder = await ReplayRecorder.create(options.output, {
+      replace: options.replace ?? false,
       codec: replayCodec(),
       qosProfiles: qosProfiles(config, reader, inputName, transport.nodeTopics),
       ...(options.live ? { live: options.live } : {}),
@@ -147,6 +161,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     let inputMessages = 0;
     let lastNs = startNs;
     let damage: BagError | undefined;
+    let failure: unknown;
     let aborted = false;
     const unroutable = new Set<string>();
     const loopStarted = performance.now();
@@ -186,8 +201,17 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
         if (recorder.failure) throw recorder.failure;
       }
       if (options.signal?.aborted) aborted = true;
+      const skipped = reader.skippedChunks;
+      if (skipped.length > 0) {
+        damage = new BagError(
+          `${skipped.length} corrupt chunk(s) skipped, the rest was replayed; first: ${skipped[0]!.message}`,
+        );
+      }
     } catch (err) {
-      if (!(err instanceof BagError) || err.file !== options.input) throw err;
+      if (!(err instanceof BagError) || err.file !== options.input) {
+        failure = err;
+        throw err;
+      }
       damage = err;
       log.error(`replay: ${err.message}; replaying what was readable`);
     } finally {
@@ -202,7 +226,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       viz.stop();
       recorder.recordAll(transport.drain());
       await transport.close();
-      await recorder.close();
+      // A failed replay (a write error, a full disk) leaves nothing under the output's name.
+      await (failure === undefined ? recorder.close() : recorder.discard());
     }
 
     const replay_wall_s = (performance.now() - loopStarted) / 1000;
@@ -241,13 +266,19 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       warnings,
       eval: evaluation.report,
     };
-  } catch (err) {
-    // A replay that could not start leaves no output behind (nothing was written yet, or it is half a file).
-    if (err instanceof ReplayInputError) await rm(options.output, { force: true });
-    throw err;
   } finally {
     await reader.close();
     await ownPlanner?.close();
+  }
+}
+
+/** Loads the configured model; a model directory that cannot be used is an input error naming it. */
+async function loadPlanner(config: SvnavConfig, log: Logger): ReturnType<typeof Planner.load> {
+  try {
+    return await Planner.load(plannerOptions(config, (line) => log.info(`planner: ${line}`)));
+  } catch (err) {
+    if (err instanceof ManifestError) throw new ReplayInputError(`model: ${err.message}`, { cause: err });
+    throw err;
   }
 }
 

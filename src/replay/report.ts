@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { commitFile, discardTemporary, temporaryPathFor } from '../io/output';
 import type { EvalReport } from '../eval/report';
 import { formatReport } from '../eval/format';
 import type { LatencyModel } from './latency';
@@ -44,10 +45,26 @@ export interface ReplayReport {
   readonly eval: EvalReport;
 }
 
-/** JSON with two-space indentation; bigints (none expected) become strings rather than failing. */
-export async function writeJsonReport(path: string, report: unknown): Promise<void> {
+/**
+ * JSON with two-space indentation; bigints (none expected) become strings rather than failing. Written beside
+ * `path` and moved into place when complete; an existing file is replaced only with `replace` (and only a
+ * report svnav wrote, see io/output.ts).
+ */
+export async function writeJsonReport(
+  path: string,
+  report: unknown,
+  options: { replace?: boolean } = {},
+): Promise<void> {
   const text = JSON.stringify(report, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
-  await writeFile(path, `${text}\n`);
+  const temporary = temporaryPathFor(path);
+  try {
+    await writeFile(temporary, `${text}\n`, { flag: 'wx' });
+  } catch (err) {
+    discardTemporary(temporary);
+    throw err;
+  }
+  // A complete report that cannot take its name stays at the temporary path, which the error names.
+  commitFile(temporary, path, 'json-report', options.replace ?? false);
 }
 
 /** The terminal rendering: how the replay ran, then the evaluation table. */

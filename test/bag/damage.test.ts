@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import * as path from 'node:path';
 import { McapIndexedReader, McapWriter } from '@mcap/core';
@@ -68,25 +68,32 @@ describe('bag reader on damaged files', () => {
     assert.ok(error.message.includes(cut) && error.message.includes(`at byte ${chunks[1]!.start}`));
   });
 
-  it('a corrupt chunk in an indexed file: earlier messages, then a BagError at that chunk', async () => {
+  it('a corrupt chunk in an indexed file is skipped with a warning naming it; every other chunk is read', async () => {
     const chunks = await chunkLayout(ZSTD_BAG);
-    const bad = path.join(tmp.dir, 'corrupt.mcap');
-    const bytes = Buffer.from(readFileSync(ZSTD_BAG));
-    // Break the zstd frame header at the start of the chunk's records (after opcode, length, times, size,
-    // CRC, "zstd" and the records length); corruption deep inside JPEG bytes would go unnoticed, as rosbag2
-    // writes no chunk CRCs.
-    const records = Number(chunks[1]!.start) + 1 + 8 + 8 + 8 + 8 + 4 + 4 + 4 + 8;
-    for (let i = records; i < records + 16; i++) bytes[i] = bytes[i]! ^ 0x5a;
-    writeFileSync(bad, bytes);
+    for (const broken of [0, 1]) {
+      const bad = path.join(tmp.dir, `corrupt-${broken}.mcap`);
+      const bytes = Buffer.from(readFileSync(ZSTD_BAG));
+      // Break the zstd frame header at the start of the chunk's records (after opcode, length, times, size,
+      // CRC, "zstd" and the records length); corruption deep inside JPEG bytes would go unnoticed, as rosbag2
+      // writes no chunk CRCs.
+      const records = Number(chunks[broken]!.start) + 1 + 8 + 8 + 8 + 8 + 4 + 4 + 4 + 8;
+      for (let i = records; i < records + 16; i++) bytes[i] = bytes[i]! ^ 0x5a;
+      writeFileSync(bad, bytes);
 
-    const reader = await BagReader.open(bad);
-    assert.equal(reader.indexed, true, 'the summary is intact');
-    const { messages, error } = await drain(reader);
-    await reader.close();
-    assert.equal(messages.length, chunks[0]!.messages);
-    assert.ok(error instanceof BagError);
-    assert.equal(error.offset, chunks[1]!.start);
-    assert.ok(error.message.includes(bad));
+      const warnings: BagError[] = [];
+      const reader = await BagReader.open(bad, { onWarning: (w) => warnings.push(w) });
+      assert.equal(reader.indexed, true, 'the summary is intact');
+      const { messages, error } = await drain(reader);
+      await reader.close();
+      assert.equal(error, undefined, 'reading goes on past the corrupt chunk');
+      assert.equal(messages.length, chunks[1 - broken]!.messages, `chunk ${broken} broken`);
+      assert.equal(reader.skippedChunks.length, 1);
+      const skipped = reader.skippedChunks[0]!;
+      assert.equal(skipped.offset, chunks[broken]!.start);
+      assert.match(skipped.message, /corrupt chunk .*its messages are skipped, the rest of the file is read/);
+      assert.ok(skipped.message.includes(bad));
+      assert.deepEqual(warnings, [skipped]);
+    }
   });
 
   it('a recording cut off before its summary: the written chunks are readable by streaming', async () => {
@@ -95,8 +102,10 @@ describe('bag reader on damaged files', () => {
     const twist = (x: number): unknown => ({ linear: { x, y: 0, z: 0 }, angular: { x: 0, y: 0, z: 0 } });
     for (let i = 0; i < 200; i++)
       await writer.write('/cmd_vel', 'geometry_msgs/msg/Twist', BigInt(i) * 50_000_000n, twist(i));
-    // The process "dies" here: no close(). Whole chunks are already in the file.
-    const reader = await BagReader.open(file);
+    // The process "dies" here: no close(). Whole chunks are already in the partial file beside the target,
+    // and nothing is at the target's name yet.
+    assert.equal(existsSync(file), false);
+    const reader = await BagReader.open(writer.partialPath);
     assert.equal(reader.indexed, false);
     const { messages, error } = await drain(reader);
     assert.ok(messages.length >= 150 && messages.length < 200, `${messages.length} of 200 messages readable`);
@@ -107,6 +116,7 @@ describe('bag reader on damaged files', () => {
     assert.ok(error instanceof BagError);
     assert.match(error.message, /without summary and footer|truncated/);
     await writer.close();
+    assert.equal(existsSync(writer.partialPath), false);
     const closed = await BagReader.open(file);
     assert.equal(closed.indexed, true);
     assert.equal(closed.messageCount, 200);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
-export const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/rosbag2-jazzy');
+export const FIXTURES = path.resolve(__dirname, '../fixtures/rosbag2-jazzy');
 export const ZSTD_BAG = path.join(FIXTURES, 'go2_compressed_zstd', 'go2_compressed_zstd_0.mcap');
 export const RAW_BAG = path.join(FIXTURES, 'go2_raw', 'go2_raw_0.mcap');
 

@@ -106,6 +106,22 @@ describe('camera contract', () => {
     assert.match(back!.message, /PROBLEM: stamps went backwards: 9\.000 s after 10\.600 s/);
   });
 
+  it('refuses frames too small to plan on at the first frame, like an unsupported encoding', async () => {
+    const first = contract().observe({ encoding: 'bgr8', width: 1, height: 1, stampNs: 1n });
+    assert.equal(first?.ok, false);
+    assert.match(
+      first!.message,
+      /PROBLEM: frames of 1×1 are too small to plan on \(at least 56×32 for the model's 448×256\)/,
+    );
+    const edge = contract().observe({ encoding: 'bgr8', width: 56, height: 32, stampNs: 1n });
+    assert.equal(edge, undefined, 'the smallest accepted size is no immediate problem');
+    const jpeg = await compressedImage(halves(1, 1, [1, 2, 3], [1, 2, 3]), 1, 1, 'jpeg');
+    await assert.rejects(
+      decodeCompressedImage(jpeg, { topic: '/camera/image_raw/compressed', resolution }),
+      /too small to plan on/,
+    );
+  });
+
   it('rejects an encoding the decoder cannot read on the very first frame', () => {
     const first = contract().observe({ encoding: 'yuv422', width: 1280, height: 720, stampNs: 1n });
     assert.equal(first?.ok, false);

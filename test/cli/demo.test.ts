@@ -55,7 +55,13 @@ describe('svnav demo (short duration, temp dirs)', function () {
   it('reuses a readable model and bag, rebuilds an outdated model, and prints where the files are', async () => {
     const out = path.join(tmp.dir, 'out');
     const model = path.join(tmp.dir, 'models', 'tiny');
-    writeFileSync(path.join(model, 'model.json'), '{"format": "something else"}');
+    // An svnav model directory whose file no longer matches its manifest (built by an older version, say).
+    const manifestPath = path.join(model, 'model.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      networks: Record<string, { sha256: string }>;
+    };
+    manifest.networks.dit_step!.sha256 = '0'.repeat(64);
+    writeFileSync(manifestPath, JSON.stringify(manifest));
     const bagWritten = statSync(path.join(out, 'go2_demo_input.mcap')).mtimeMs;
     const lines: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
@@ -72,7 +78,8 @@ describe('svnav demo (short duration, temp dirs)', function () {
     assert.match(text, /go2_demo_replay\.mcap/);
     assert.match(text, /sparse_video_nav\.layout\.json/);
     assert.match(text, /ADE \[m\]/);
-    assert.ok(JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')).networks, 'model rebuilt');
+    const rebuilt = JSON.parse(readFileSync(manifestPath, 'utf8')) as typeof manifest;
+    assert.notEqual(rebuilt.networks.dit_step!.sha256, '0'.repeat(64), 'model rebuilt');
     assert.equal(statSync(path.join(out, 'go2_demo_input.mcap')).mtimeMs, bagWritten, 'bag reused');
   });
 });

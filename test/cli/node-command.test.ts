@@ -97,7 +97,7 @@ describe('svnav node', () => {
 
   it('rejects an unknown node name', async () => {
     const h = harness();
-    assert.equal(await runNode('teleop', {}, h.deps), 1);
+    assert.equal(await runNode('teleop', {}, h.deps), 2);
     assert.match(h.errors[0]!, /unknown node "teleop"; choose one of: controller, camera-relay, planner/);
   });
 

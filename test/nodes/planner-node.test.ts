@@ -176,6 +176,28 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
     assert.equal(r.node.episode.id, second.id);
   });
 
+  it('cleans an instruction from the topic and ignores one out of bounds, saying why', async () => {
+    const r = rig();
+    for (let i = 0; i <= 1; i++) await r.frame(i);
+    const first = r.node.episode.id;
+    r.inject('/svnav/instruction', 'std_msgs/msg/String', { data: '\u001b[31m  ' });
+    r.inject('/svnav/instruction', 'std_msgs/msg/String', { data: 'go '.repeat(500) });
+    assert.equal(r.node.episode.id, first, 'the episode goes on');
+    const messages = statuses(r).map((s) => s.message);
+    assert.ok(
+      messages.some((m) => /instruction on \/svnav\/instruction ignored: .*only control or escape/.test(m)),
+      messages.join('\n'),
+    );
+    assert.ok(messages.some((m) => /ignored: the instruction is 1499 characters long; at most 1000/.test(m)));
+    r.inject('/svnav/instruction', 'std_msgs/msg/String', {
+      data: 'turn \u001b[1mleft\u001b[0m\n at the sofa',
+    });
+    assert.deepEqual(
+      [r.node.episode.state, r.node.episode.instruction],
+      ['navigating', 'turn left at the sofa'],
+    );
+  });
+
   it('cancels the in-flight plan on the "cancel" command: nothing is published from it', async () => {
     const r = rig();
     r.inject(r.config.camera.topic, r.config.camera.type, cameraFrame(stampOf(0)));

@@ -7,12 +7,9 @@ import { halves } from '../camera/images';
 
 export const ZSTD_BAG = path.resolve(
   __dirname,
-  '../../../shared/fixtures/rosbag2-jazzy/go2_compressed_zstd/go2_compressed_zstd_0.mcap',
+  '../fixtures/rosbag2-jazzy/go2_compressed_zstd/go2_compressed_zstd_0.mcap',
 );
-export const RAW_BAG = path.resolve(
-  __dirname,
-  '../../../shared/fixtures/rosbag2-jazzy/go2_raw/go2_raw_0.mcap',
-);
+export const RAW_BAG = path.resolve(__dirname, '../fixtures/rosbag2-jazzy/go2_raw/go2_raw_0.mcap');
 
 export const MS = 1_000_000n;
 export const T0 = 1_700_000_000_000_000_000n;
@@ -45,12 +42,15 @@ export interface SmallBagOptions {
   nanAt_s?: number;
   /** A JPEG whose format field says something the planner does not decode. */
   badFormatAt_s?: number;
+  /** Camera image size; default 160×90. */
+  imageSize?: { width: number; height: number };
 }
 
-/** A short bag with a 160×90 JPEG camera and odometry, written with our BagWriter. */
+/** A short bag with a (default 160×90) JPEG camera and odometry, written with our BagWriter. */
 export async function writeSmallBag(path: string, options: SmallBagOptions): Promise<void> {
-  const jpeg = await sharp(halves(160, 90, [200, 120, 40], [30, 60, 200]), {
-    raw: { width: 160, height: 90, channels: 3 },
+  const { width, height } = options.imageSize ?? { width: 160, height: 90 };
+  const jpeg = await sharp(halves(width, height, [200, 120, 40], [30, 60, 200]), {
+    raw: { width, height, channels: 3 },
   })
     .jpeg()
     .toBuffer();

@@ -112,10 +112,10 @@ describe('svnav replay modes, bad input and svnav eval (small synthetic bags)', 
     assert.ok(written.summary.pooled.plan_latency_s.max >= 0.6);
   });
 
-  it('svnav eval names a bag it cannot open and fails', async () => {
+  it('svnav eval names a bag it cannot open and exits 2 (nothing evaluated, nothing written)', async () => {
     const missing = path.join(tmp.dir, 'missing.mcap');
     const { value: status, err } = await captured(() => evalCommand([missing], {}));
-    assert.equal(status, 1);
+    assert.equal(status, 2);
     assert.match(err, /cannot open bag.*missing\.mcap/);
   });
 });

@@ -4,6 +4,9 @@ import { SingleBar, Presets } from 'cli-progress';
 import { BagReader, type BagTopic } from '../../bag/reader';
 import { generateDemoBag } from '../../bag/demo-bag';
 import { nsToSeconds } from '../../messages/time';
+import { checkOutput } from '../../io/output';
+import { exitForSignal } from '../exit';
+import { withShutdownSignals } from '../signals';
 
 export function registerBagCommand(program: Command): void {
   const bag = program.command('bag').description('inspect and generate rosbag2 MCAP files (no ROS needed)');
@@ -25,35 +28,44 @@ export function registerBagCommand(program: Command): void {
     .requiredOption('--out <file>', 'output .mcap file')
     .option('--duration <s>', 'length in seconds', parseNumber('duration', 1, 600), 40)
     .option('--seed <n>', 'texture/colour seed', parseNumber('seed', 0, 2 ** 32 - 1), 0)
-    .action(async (opts: { out: string; duration: number; seed: number }) => {
-      // Ctrl-C ends generation early and still closes the bag with its summary.
-      const abort = new AbortController();
-      const onSigint = (): void => abort.abort();
-      process.once('SIGINT', onSigint);
-      const bar = new SingleBar(
-        { format: 'demo bag [{bar}] {value}/{total} s', hideCursor: true },
-        Presets.shades_classic,
-      );
-      if (process.stderr.isTTY) bar.start(opts.duration, 0);
-      try {
-        const result = await generateDemoBag(opts.out, {
-          duration_s: opts.duration,
-          seed: opts.seed,
-          signal: abort.signal,
-          onProgress: (done) => bar.update(Math.round(done * 10) / 10),
-        });
-        bar.stop();
-        const mib = (result.bytes / 2 ** 20).toFixed(1);
-        const state = result.aborted ? 'interrupted, closed cleanly' : 'done';
-        if (result.aborted) process.exitCode = 130;
-        console.log(
-          `${result.path}: ${state}; ${result.frameCount} frames, ${result.messageCount} messages, ${mib} MiB in ${(result.elapsed_ms / 1000).toFixed(1)} s`,
-        );
-      } finally {
-        bar.stop();
-        process.removeListener('SIGINT', onSigint);
-      }
+    .option('--force', 'replace an existing bag that svnav wrote (never anything else)')
+    .action(async (opts: { out: string; duration: number; seed: number; force?: boolean }) => {
+      checkOutput(opts.out, 'mcap', { force: opts.force === true, option: '--out' });
+      // SIGINT, SIGTERM or SIGHUP end generation early and still close the bag with its summary.
+      process.exitCode = await withShutdownSignals(async (scope) => {
+        await makeDemoBag(opts, scope.signal);
+        const received = scope.received();
+        return received ? exitForSignal(received) : 0;
+      });
     });
+}
+
+async function makeDemoBag(
+  opts: { out: string; duration: number; seed: number; force?: boolean },
+  signal: AbortSignal,
+): Promise<void> {
+  const bar = new SingleBar(
+    { format: 'demo bag [{bar}] {value}/{total} s', hideCursor: true },
+    Presets.shades_classic,
+  );
+  if (process.stderr.isTTY) bar.start(opts.duration, 0);
+  try {
+    const result = await generateDemoBag(opts.out, {
+      duration_s: opts.duration,
+      seed: opts.seed,
+      signal,
+      replace: opts.force === true,
+      onProgress: (done) => bar.update(Math.round(done * 10) / 10),
+    });
+    bar.stop();
+    const mib = (result.bytes / 2 ** 20).toFixed(1);
+    const state = result.aborted ? 'interrupted, closed cleanly' : 'done';
+    console.log(
+      `${result.path}: ${state}; ${result.frameCount} frames, ${result.messageCount} messages, ${mib} MiB in ${(result.elapsed_ms / 1000).toFixed(1)} s`,
+    );
+  } finally {
+    bar.stop();
+  }
 }
 
 export function formatBagInfo(file: string, reader: BagReader): string {

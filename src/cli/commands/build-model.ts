@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { buildModelDirectory, describeModel, type DryRunReport, formatCount } from '../../model/build';
+import { resolve } from 'node:path';
+import { checkOutput, discardTemporary } from '../../io/output';
 import { openCheckpoint } from '../../model/checkpoint/open';
 import { type ModelPreset, PRESETS, type PresetName } from '../../model/presets';
+import { CliError, exitForSignal, type ShutdownSignal } from '../exit';
 
 interface BuildModelFlags {
   preset: string;
@@ -16,6 +19,7 @@ interface BuildModelFlags {
   attention: string;
   dryRun?: boolean;
   json?: boolean;
+  force?: boolean;
 }
 
 export function registerBuildModelCommand(program: Command): void {
@@ -42,32 +46,33 @@ export function registerBuildModelCommand(program: Command): void {
       'fused (MultiHeadAttention) or unfused (MatMul/Softmax; exact on every EP)',
       'fused',
     )
+    .option('--force', 'replace an existing model directory that svnav built (never anything else)')
     .option('--dry-run', 'count parameters and FLOPs per plan without writing weights')
     .option('--json', 'print the dry-run report as JSON')
     .action(async (flags: BuildModelFlags) => {
       if (!(flags.preset in PRESETS))
-        throw new Error(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${flags.preset}`);
+        throw new CliError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${flags.preset}`);
       const textLen = Number(flags.textLen);
       if (!Number.isInteger(textLen) || textLen < 2)
-        throw new Error(`--text-len must be an integer ≥ 2, got ${flags.textLen}`);
+        throw new CliError(`--text-len must be an integer ≥ 2, got ${flags.textLen}`);
       const checkpoint = flags.checkpoint ? openCheckpoint(flags.checkpoint, { textLen }) : undefined;
       const preset: ModelPreset = checkpoint?.preset ?? PRESETS[flags.preset as PresetName];
       const floatType = ({ fp32: 'float32', fp16: 'float16' } as const)[flags.dtype as 'fp32' | 'fp16'];
-      if (!floatType) throw new Error(`--dtype must be fp32 or fp16, got ${flags.dtype}`);
+      if (!floatType) throw new CliError(`--dtype must be fp32 or fp16, got ${flags.dtype}`);
       const seed = Number(flags.seed);
       if (!Number.isInteger(seed) || seed < 0)
-        throw new Error(`--seed must be a non-negative integer, got ${flags.seed}`);
+        throw new CliError(`--seed must be a non-negative integer, got ${flags.seed}`);
       if (!['auto', 'always', 'never'].includes(flags.externalData)) {
-        throw new Error(`--external-data must be auto, always or never, got ${flags.externalData}`);
+        throw new CliError(`--external-data must be auto, always or never, got ${flags.externalData}`);
       }
       if (flags.attention !== 'fused' && flags.attention !== 'unfused') {
-        throw new Error(`--attention must be fused or unfused, got ${flags.attention}`);
+        throw new CliError(`--attention must be fused or unfused, got ${flags.attention}`);
       }
       if (flags.dryRun) {
         checkpoint?.close();
         const history = flags.history.split(',').map(Number);
         if (history.some((n) => !Number.isInteger(n) || n < 1 || n > preset.history.qformer.maxFrames)) {
-          throw new Error(
+          throw new CliError(
             `--history must list chunk counts from 1 to ${preset.history.qformer.maxFrames}, got ${flags.history}`,
           );
         }
@@ -75,9 +80,16 @@ export function registerBuildModelCommand(program: Command): void {
         process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatDryRun(report));
         return;
       }
-      if (!flags.out) throw new Error('--out DIR is required (or use --dry-run)');
+      if (!flags.out) throw new CliError('--out DIR is required (or use --dry-run)');
+      const inputs = [
+        ...(flags.checkpoint ? [flags.checkpoint] : []),
+        ...(flags.tokenizer ? [flags.tokenizer] : []),
+      ];
+      checkOutput(flags.out, 'model-dir', { force: flags.force === true, inputs, option: '--out' });
       const started = Date.now();
+      const stopBuilding = removePartialOnSignal(`${resolve(flags.out)}.partial-${process.pid}`);
       const manifest = await buildModelDirectory({
+        force: flags.force === true,
         preset,
         outDir: flags.out,
         floatType,
@@ -87,7 +99,10 @@ export function registerBuildModelCommand(program: Command): void {
         externalData: flags.externalData as 'auto' | 'always' | 'never',
         attention: flags.attention,
         log: (line) => console.log(line),
-      }).finally(() => checkpoint?.close());
+      }).finally(() => {
+        stopBuilding();
+        checkpoint?.close();
+      });
       const untrained = [
         ...(manifest.trained.video_generator ? [] : ['the video generator']),
         ...(manifest.trained.action_head ? [] : ['the action head (not released)']),
@@ -98,6 +113,22 @@ export function registerBuildModelCommand(program: Command): void {
           (untrained.length ? ` — seeded (untrained): ${untrained.join(' and ')}` : ''),
       );
     });
+}
+
+/**
+ * A build cannot stop halfway through writing a network, so SIGINT, SIGTERM and SIGHUP remove the partial
+ * directory (build.ts's `<out>.partial-<pid>`) and exit 128+N; the target is untouched.
+ */
+function removePartialOnSignal(partial: string): () => void {
+  const signals: ShutdownSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const handler = (signal: ShutdownSignal): void => {
+    discardTemporary(partial);
+    process.exit(exitForSignal(signal));
+  };
+  for (const s of signals) process.on(s, handler);
+  return () => {
+    for (const s of signals) process.removeListener(s, handler);
+  };
 }
 
 export function formatDryRun(r: DryRunReport): string {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BagReader } from '../../bag/reader';
 import { generateDemoBag } from '../../bag/demo-bag';
@@ -14,7 +14,10 @@ import { progressBar } from '../../replay/progress';
 import { runReplay } from '../../replay/replay';
 import { formatReplayReport, writeJsonReport, type ReplayReport } from '../../replay/report';
 import { consoleLogger, silentLogger } from '../../transport/memory';
+import { checkOutput, ownershipProblem } from '../../io/output';
+import { CliError, exitForSignal } from '../exit';
 import { packageRoot } from '../main';
+import { withShutdownSignals } from '../signals';
 import { parseProviders } from './replay';
 
 export const DEMO_INSTRUCTION = 'walk forward to find a wooden chair and stop next to it';
@@ -40,7 +43,11 @@ export function registerDemoCommand(program: Command): void {
     )
     .option('--out <dir>', 'output directory', 'out/demo')
     .option('--duration <s>', 'length of the demo bag in seconds', parseDuration, 40)
-    .option('--model <dir>', 'tiny model directory (built if missing or unreadable)', 'models/tiny')
+    .option(
+      '--model <dir>',
+      'tiny model directory (built if missing; rebuilt if it is an svnav model that does not open)',
+      'models/tiny',
+    )
     .option('--providers <list>', 'execution providers in order', parseProviders, ['cpu'])
     .option('--quiet', 'no node logs')
     .action(async (options: DemoOptions) => {
@@ -54,20 +61,16 @@ export interface DemoResult {
   readonly built: { readonly model: boolean; readonly bag: boolean };
 }
 
-/** The demo end to end; returns the exit status (0, or 130 when interrupted). */
+/** The demo end to end; returns the exit status (0, or 128+N when stopped by signal N). */
 export async function demoCommand(options: DemoOptions): Promise<number> {
-  const abort = new AbortController();
-  const onSigint = (): void => abort.abort();
-  process.once('SIGINT', onSigint);
-  try {
-    const result = await runDemo(options, abort.signal);
+  return withShutdownSignals(async (scope) => {
+    const result = await runDemo(options, scope.signal);
     const r = result.report;
     process.stdout.write(formatReplayReport(r));
     process.stdout.write(demoEpilogue(result));
-    return r.aborted ? 130 : 0;
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-  }
+    const received = scope.received();
+    return received ? exitForSignal(received) : r.aborted ? 130 : 0;
+  });
 }
 
 export async function runDemo(options: DemoOptions, signal?: AbortSignal): Promise<DemoResult> {
@@ -79,6 +82,9 @@ export async function runDemo(options: DemoOptions, signal?: AbortSignal): Promi
     replay: join(outDir, DEMO_FILES.replay),
     report: join(outDir, DEMO_FILES.report),
   };
+  // The demo rewrites its own files on every run, but never a file it did not write (io/output.ts).
+  for (const file of [files.input, files.replay]) checkOutput(file, 'mcap', { force: true });
+  checkOutput(files.report, 'json-report', { force: true });
   const modelDir = resolve(options.model);
   const builtModel = await ensureTinyModel(modelDir, say);
   const builtBag = await ensureDemoBag(files.input, options.duration, say, signal);
@@ -102,6 +108,7 @@ export async function runDemo(options: DemoOptions, signal?: AbortSignal): Promi
       output: files.replay,
       instruction: DEMO_INSTRUCTION,
       config,
+      replace: true,
       log: options.quiet ? silentLogger() : consoleLogger('svnav'),
       ...(signal ? { signal } : {}),
       onProgress: (p) => {
@@ -112,23 +119,36 @@ export async function runDemo(options: DemoOptions, signal?: AbortSignal): Promi
   } finally {
     bar?.stop();
   }
-  await writeJsonReport(files.report, report);
+  await writeJsonReport(files.report, report, { replace: true });
   return { report, files, built: { model: builtModel, bag: builtBag } };
 }
 
-/** Builds the tiny model unless `dir` holds one that opens (a stale or broken one is rebuilt). */
+/**
+ * Builds the tiny model unless `dir` holds one that opens. An svnav model directory that no longer opens
+ * (outdated, a file changed) is rebuilt; anything else at `dir` (a damaged model.json, other files) is left
+ * alone and the demo stops, naming it.
+ */
 async function ensureTinyModel(dir: string, say: (line: string) => void): Promise<boolean> {
-  if (existsSync(join(dir, 'model.json'))) {
-    try {
-      await openModelDirectory(dir);
-      return false;
-    } catch (err) {
-      say(`model in ${dir} is outdated or damaged (${(err as Error).message}); rebuilding`);
-      rmSync(dir, { recursive: true, force: true });
+  let replace = false;
+  if (existsSync(dir)) {
+    const problem = ownershipProblem(dir, 'model-dir');
+    if (problem !== undefined) {
+      throw new CliError(
+        `--model ${dir} ${problem}; the demo will not replace it: remove it yourself or pass another --model`,
+      );
+    }
+    if (existsSync(join(dir, 'model.json'))) {
+      try {
+        await openModelDirectory(dir);
+        return false;
+      } catch (err) {
+        say(`model in ${dir} is outdated or damaged (${(err as Error).message}); rebuilding it`);
+        replace = true;
+      }
     }
   }
   say(`building the tiny model (seeded weights) into ${dir}`);
-  await buildModelDirectory({ preset: TINY, outDir: dir, floatType: 'float32', seed: 0 });
+  await buildModelDirectory({ preset: TINY, outDir: dir, floatType: 'float32', seed: 0, force: replace });
   return true;
 }
 
@@ -156,6 +176,7 @@ async function ensureDemoBag(
   try {
     const result = await generateDemoBag(path, {
       duration_s,
+      replace: true,
       ...(signal ? { signal } : {}),
       onProgress: (done) => bar.update(done, { frames: 0, plans: 0 }),
     });

@@ -5,11 +5,14 @@ import { formatReport, formatRunsSummary } from '../../eval/format';
 import { summarizeRuns, type EvalReport } from '../../eval/report';
 import { evaluateBag } from '../../replay/evaluate';
 import { writeJsonReport } from '../../replay/report';
+import { checkOutput, OutputError } from '../../io/output';
+import { EXIT } from '../exit';
 
 export interface EvalCommandOptions {
   config?: string;
   report?: string;
   rows?: boolean;
+  force?: boolean;
 }
 
 export function registerEvalCommand(program: Command): void {
@@ -22,6 +25,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--config <file>', 'parameter file naming the topics (default topics otherwise)')
     .option('--report <file>', 'write JSON: one report, or {runs, summary} for several bags')
     .option('--rows', 'print every plan and stop, not only the summary')
+    .option('--force', 'replace an existing --report that svnav wrote (never anything else)')
     .action(async (bags: string[], options: EvalCommandOptions) => {
       process.exitCode = await evalCommand(bags, options);
     });
@@ -32,10 +36,18 @@ export async function evalCommand(bags: readonly string[], options: EvalCommandO
   let config: SvnavConfig;
   try {
     config = options.config ? loadConfigFile(options.config) : defaultConfig();
+    if (options.report !== undefined) {
+      const inputs = [...bags, ...(options.config ? [options.config] : [])];
+      checkOutput(options.report, 'json-report', {
+        force: options.force === true,
+        inputs,
+        option: '--report',
+      });
+    }
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
+    if (!(err instanceof ConfigError || err instanceof OutputError)) throw err;
     console.error(`svnav eval: ${err.message}`);
-    return 2;
+    return EXIT.refused;
   }
   const reports: EvalReport[] = [];
   let status = 0;
@@ -55,15 +67,17 @@ export async function evalCommand(bags: readonly string[], options: EvalCommandO
       status = 1;
     }
   }
-  if (reports.length === 0) return status || 1;
+  // Nothing could be evaluated: nothing was written either.
+  if (reports.length === 0) return EXIT.refused;
+  const replace = { replace: options.force === true };
   if (reports.length === 1) {
     process.stdout.write(`${formatReport(reports[0]!, { rows: options.rows === true })}\n`);
-    if (options.report) await writeJsonReport(options.report, reports[0]);
+    if (options.report) await writeJsonReport(options.report, reports[0], replace);
   } else {
     const summary = summarizeRuns(reports);
     if (options.rows) for (const r of reports) process.stdout.write(`${formatReport(r, { rows: true })}\n\n`);
     process.stdout.write(`${formatRunsSummary(summary)}\n`);
-    if (options.report) await writeJsonReport(options.report, { runs: reports, summary });
+    if (options.report) await writeJsonReport(options.report, { runs: reports, summary }, replace);
   }
   return status;
 }

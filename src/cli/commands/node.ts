@@ -46,12 +46,12 @@ export const NODES: Readonly<Record<string, NodeEntry | undefined>> = {
 
 /** Exit status when ROS 2 is not usable (not sourced, rclnodejs missing or not built). */
 export const EXIT_NO_ROS = 2;
-/** Exit status of a node that is not available in this version. */
-export const EXIT_UNAVAILABLE = 3;
+/** Exit status of a node that is not available in this version (refused: nothing was started). */
+export const EXIT_UNAVAILABLE = 2;
 
 export interface NodeCommandDeps {
   loadTransport(options: LoadOptions): Promise<{ transport: RosTransport }>;
-  /** Calls `handler` on SIGINT/SIGTERM; returns a function that removes it. */
+  /** Calls `handler` on SIGINT/SIGTERM/SIGHUP; returns a function that removes it. */
   onShutdownSignal(handler: (signal: string) => void): () => void;
   error(message: string): void;
 }
@@ -59,11 +59,12 @@ export interface NodeCommandDeps {
 export const processDeps: NodeCommandDeps = {
   loadTransport: loadRclnodejsTransport,
   onShutdownSignal: (handler) => {
-    process.once('SIGINT', handler);
-    process.once('SIGTERM', handler);
+    // A node's normal end is a signal (ros2 launch sends SIGINT, a supervisor SIGTERM, a closed terminal
+    // SIGHUP): each stops the robot (zero Twist, StopMove) and the node exits 0.
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    for (const s of signals) process.once(s, handler);
     return () => {
-      process.removeListener('SIGINT', handler);
-      process.removeListener('SIGTERM', handler);
+      for (const s of signals) process.removeListener(s, handler);
     };
   },
   error: (message) => console.error(message),
@@ -91,7 +92,7 @@ export async function runNode(
 ): Promise<number> {
   if (!(name in NODES)) {
     deps.error(`svnav node: unknown node "${name}"; choose one of: ${Object.keys(NODES).join(', ')}`);
-    return 1;
+    return 2;
   }
   const entry = NODES[name];
   if (!entry) {

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { BagError } from '../../bag/errors';
+import { statSync } from 'node:fs';
+import { BagError, describeError } from '../../bag/errors';
 import { ConfigError, defaultConfig, loadConfigFile, type SvnavConfig } from '../../config';
+import { checkOutput, OutputError, samePath } from '../../io/output';
+import { cleanInstruction, InstructionError } from '../../messages/instruction';
 import { executionProviders, type ExecutionProviderName } from '../../config/schema';
 import { ReplayInputError } from '../../replay/camera-topic';
 import { progressBar } from '../../replay/progress';
@@ -10,13 +13,18 @@ import { formatReplayReport, writeJsonReport, type ReplayReport } from '../../re
 import { consoleLogger } from '../../transport/memory';
 import { replayCodec } from '../../replay/recorder';
 import { FoxgloveLiveServer, latchedTopicsFor } from '../../viz/live-server';
+import { CliError, EXIT, exitForSignal } from '../exit';
+import { withShutdownSignals, type ShutdownScope } from '../signals';
 
-/** Exit statuses of `svnav replay` besides 0. */
+/** Exit statuses of `svnav replay` besides 0 (the contract of every command: see cli/exit.ts). */
 export const EXIT_REPLAY = {
-  /** The input bag was damaged: what was readable was replayed, the output and report are written. */
-  damaged: 1,
-  /** Nothing was replayed (no camera topic, untrained model not allowed, bad options); no output was written. */
-  input: 2,
+  /** The input bag was damaged or unusable in part: what was usable was replayed, output and report written. */
+  damaged: EXIT.damagedInput,
+  /** Nothing was replayed (bad input, model, options, output path); nothing was written. */
+  input: EXIT.refused,
+  /** The replay failed while running (a write error, a full disk); nothing is left at --out. */
+  failed: EXIT.failed,
+  /** SIGINT; SIGTERM is 143 and SIGHUP 129. The output is finished and indexed, the report written. */
   interrupted: 130,
 } as const;
 
@@ -32,6 +40,7 @@ export interface ReplayCommandOptions {
   cameraTopic?: string;
   providers?: ExecutionProviderName[];
   allowUntrained?: boolean;
+  force?: boolean;
 }
 
 export function registerReplayCommand(program: Command): void {
@@ -67,24 +76,64 @@ export function registerReplayCommand(program: Command): void {
       parseProviders,
     )
     .option('--allow-untrained', 'replay a model with seeded (untrained) networks')
+    .option('--force', 'replace an existing --out / --report that svnav wrote (never anything else)')
     .action(async (input: string, options: ReplayCommandOptions) => {
       process.exitCode = await replayCommand(input, options);
     });
 }
 
-/** Runs one replay with a progress bar, Ctrl-C handling and the live server; resolves to the exit status. */
+/** What a replay needs, checked before anything is loaded or written. */
+interface PreparedReplay {
+  readonly config: SvnavConfig;
+  readonly instruction: string;
+}
+
+/** Runs one replay with a progress bar, signal handling and the live server; resolves to the exit status. */
 export async function replayCommand(input: string, options: ReplayCommandOptions): Promise<number> {
-  let config: SvnavConfig;
+  const say = (line: string): void => console.error(`svnav replay: ${line}`);
+  let prepared: PreparedReplay;
   try {
-    config = replayConfig(options);
+    prepared = prepareReplay(input, options, say);
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(`svnav replay: ${err.message}`);
-    return EXIT_REPLAY.input;
+    if (!isRefusal(err)) throw err;
+    say(describeError(err));
+    return EXIT.refused;
   }
-  const abort = new AbortController();
-  const onSigint = (): void => abort.abort();
-  process.once('SIGINT', onSigint);
+  return withShutdownSignals((scope) => replayWithScope(input, options, prepared, scope, say));
+}
+
+/** Every check that needs no model and writes nothing: instruction, configuration, model path, output paths. */
+function prepareReplay(
+  input: string,
+  options: ReplayCommandOptions,
+  say: (line: string) => void,
+): PreparedReplay {
+  const { text, removed } = cleanInstruction(options.instruction);
+  if (removed > 0) say(`removed ${removed} control/escape character(s) from the instruction`);
+  const config = replayConfig(options);
+  requireDirectory(config.model.dir, 'model directory');
+  const inputs = [input, ...(options.config ? [options.config] : [])];
+  if (options.report !== undefined && samePath(options.report, options.out)) {
+    throw new CliError(`--report and --out are the same file (${options.out})`);
+  }
+  checkOutput(options.out, 'mcap', { force: options.force === true, inputs, option: '--out' });
+  if (options.report !== undefined) {
+    checkOutput(options.report, 'json-report', {
+      force: options.force === true,
+      inputs,
+      option: '--report',
+    });
+  }
+  return { config, instruction: text };
+}
+
+async function replayWithScope(
+  input: string,
+  options: ReplayCommandOptions,
+  prepared: PreparedReplay,
+  scope: ShutdownScope,
+  say: (line: string) => void,
+): Promise<number> {
   let live: FoxgloveLiveServer | undefined;
   let bar: ReturnType<typeof progressBar> | undefined;
   try {
@@ -92,19 +141,20 @@ export async function replayCommand(input: string, options: ReplayCommandOptions
       live = await FoxgloveLiveServer.start({
         port: options.foxglovePort,
         codec: replayCodec(),
-        latchedTopics: latchedTopicsFor(config),
-        onError: (err) => console.error(`svnav replay: live view: ${err.message}`),
+        latchedTopics: latchedTopicsFor(prepared.config),
+        onError: (err) => say(`live view: ${err.message}`),
       });
-      console.error(`svnav replay: Foxglove live view at ${live.url} (Open connection → Foxglove WebSocket)`);
+      say(`Foxglove live view at ${live.url} (Open connection → Foxglove WebSocket)`);
     }
     const replayOptions: ReplayOptions = {
       input,
       output: options.out,
-      instruction: options.instruction,
-      config,
+      instruction: prepared.instruction,
+      config: prepared.config,
       configFromFile: options.config !== undefined,
       mode: options.realtime ? 'realtime' : 'deterministic',
-      signal: abort.signal,
+      signal: scope.signal,
+      replace: options.force === true,
       log: consoleLogger('svnav'),
       onProgress: (p) => {
         bar ??= progressBar('replay', p.total_s, 's');
@@ -120,24 +170,78 @@ export async function replayCommand(input: string, options: ReplayCommandOptions
     } catch (err) {
       bar?.stop();
       // A bag that cannot be opened at all is an input problem too (BagError names the file).
-      if (!(err instanceof ReplayInputError || err instanceof BagError)) throw err;
-      console.error(`svnav replay: ${err.message}`);
-      return EXIT_REPLAY.input;
+      if (err instanceof ReplayInputError || (err instanceof BagError && err.file === input)) {
+        say(err.message);
+        return EXIT.refused;
+      }
+      say(`failed: ${describeError(err)} (nothing written to ${options.out})`);
+      return EXIT.failed;
     }
     bar?.stop();
-    if (options.report) await writeJsonReport(options.report, report);
-    process.stdout.write(formatReplayReport(report));
-    console.log(`\noutput: ${report.output}${options.report ? `\nreport: ${options.report}` : ''}`);
-    if (report.input_damage) {
-      console.error(`svnav replay: ${report.input_damage}`);
-      return EXIT_REPLAY.damaged;
-    }
-    return report.aborted ? EXIT_REPLAY.interrupted : 0;
+    return await finishReplay(report, options, scope, say);
   } finally {
     bar?.stop();
-    process.removeListener('SIGINT', onSigint);
     await live?.close();
   }
+}
+
+/** Writes the report, prints the summary and decides the exit status of a replay that ran. */
+async function finishReplay(
+  report: ReplayReport,
+  options: ReplayCommandOptions,
+  scope: ShutdownScope,
+  say: (line: string) => void,
+): Promise<number> {
+  if (options.report) {
+    try {
+      await writeJsonReport(options.report, report, { replace: options.force === true });
+    } catch (err) {
+      say(`failed to write the report: ${describeError(err)} (the output bag ${report.output} is complete)`);
+      return EXIT.failed;
+    }
+  }
+  process.stdout.write(formatReplayReport(report));
+  console.log(`\noutput: ${report.output}${options.report ? `\nreport: ${options.report}` : ''}`);
+  const received = scope.received();
+  if (received) return exitForSignal(received);
+  const unusable = unusableInput(report);
+  if (unusable) {
+    say(unusable);
+    return EXIT.damagedInput;
+  }
+  return EXIT.ok;
+}
+
+/** Why a replay that ran produced nothing usable (a damaged bag, no plan at all), or undefined. */
+export function unusableInput(report: ReplayReport): string | undefined {
+  if (report.input_damage) return report.input_damage;
+  if (!report.aborted && (report.planner.plans ?? 0) === 0) {
+    const bad = report.planner.badFrames ?? 0;
+    return (
+      `no plan was made from ${report.camera_frames} camera frame(s) on ${report.camera.topic}` +
+      (bad > 0 ? ` (${bad} refused: see the warnings)` : '')
+    );
+  }
+  return undefined;
+}
+
+function isRefusal(err: unknown): boolean {
+  return (
+    err instanceof CliError ||
+    err instanceof OutputError ||
+    err instanceof ConfigError ||
+    err instanceof InstructionError
+  );
+}
+
+function requireDirectory(path: string, what: string): void {
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch {
+    throw new CliError(`${what} ${path} does not exist (build one with \`svnav build-model\`)`);
+  }
+  if (!isDirectory) throw new CliError(`${what} ${path} is not a directory`);
 }
 
 function replayConfig(options: ReplayCommandOptions): SvnavConfig {
