@@ -63,3 +63,10 @@ export function checkSize(what: string, width: number, height: number): void {
     throw new CameraModelError(`${what} image size must be positive integers, got ${width}×${height}`);
   }
 }
+
+/** `/camera/image_raw/compressed` and `/camera/image_raw` → `/camera/camera_info` (image_transport's layout). */
+export function cameraInfoTopicFor(imageTopic: string): string {
+  const base = imageTopic.replace(/\/compressed$/, '');
+  const slash = base.lastIndexOf('/');
+  return `${slash > 0 ? base.slice(0, slash) : ''}/camera_info`;
+}

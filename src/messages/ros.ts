@@ -101,6 +101,8 @@ export interface PlanMsg {
   input_pose: Pose;
   latency_s: number;
   untrained_model: boolean;
+  action_source: string;
+  action_confidence: number;
 }
 
 export type EpisodeState = 'idle' | 'navigating' | 'arrived' | 'cancelled' | 'stuck' | 'failed';
@@ -132,6 +134,8 @@ export interface PlannerStatusMsg {
   history_chunks: number;
   execution_provider: string;
   untrained_model: boolean;
+  action_source: string;
+  action_confidence: number;
 }
 
 /** unitree_api/msg/Request (the Go2 sport API request used for StopMove 1003 / Move 1008). */

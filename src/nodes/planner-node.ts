@@ -29,6 +29,8 @@ import {
   type PlannerPublishers,
 } from './planner/messages';
 import { OdometryBuffer } from './planner/odometry-buffer';
+import { GeometricInputs } from './planner/geometric-context';
+import { cameraInfoTopicFor, type CameraInfoLike } from '../camera/intrinsics';
 import { previewMessage } from './planner/preview';
 import { StuckDetector } from './planner/stuck';
 import { groundPoseFromRos } from '../controller/se2';
@@ -44,6 +46,7 @@ export type PlannerRuntime = Pick<
   | 'resolution'
   | 'provider'
   | 'historySize'
+  | 'actionSource'
 >;
 
 export interface PlannerNodeOptions {
@@ -79,6 +82,7 @@ export class PlannerNode {
   readonly #options: PlannerNodeOptions;
   readonly #camera: CameraInput;
   readonly #odometry: OdometryBuffer;
+  readonly #geometric: GeometricInputs;
   readonly #stuck: StuckDetector;
   readonly #stats = { framesReceived: 0, badFrames: 0, framesSampled: 0, plans: 0, noPlans: 0, previews: 0 };
   readonly #cycle: PlanCycle;
@@ -106,6 +110,9 @@ export class PlannerNode {
     this.#instruction = startingInstruction(config.planner.instruction, transport.log);
     this.#camera = new CameraInput(config.camera, planner.resolution);
     this.#odometry = new OdometryBuffer(2n * 1_000_000_000n);
+    this.#geometric = new GeometricInputs(config.camera, config.planner, planner.resolution.width, (line) =>
+      transport.log.info(`planner: ${line}`),
+    );
     const p = config.planner;
     this.#stuck = new StuckDetector({
       timeoutNs: secondsToNs(p.stuck_timeout_s),
@@ -127,6 +134,8 @@ export class PlannerNode {
         this.#apply({ kind: 'encode_error', timeNs: this.#t.clock.now(), detail: err.message });
       },
       problem: (message) => this.#diagnose(message),
+      frame: (source) => this.#geometric.onFrame(source),
+      geometric: () => this.#geometric.context(),
     });
   }
 
@@ -178,6 +187,18 @@ export class PlannerNode {
     this.#listen<Odometry>(controller.odom_topic, RosTypes.Odometry, Qos.sensorData, (m) =>
       this.#onOdometry(m),
     );
+    if (this.#planner.actionSource === 'geometric') {
+      this.#listen<CameraInfoLike>(
+        cameraInfoTopicFor(camera.topic),
+        RosTypes.CameraInfo,
+        Qos.sensorData,
+        (m) => {
+          const problem = this.#geometric.onCameraInfo(m);
+          if (problem)
+            this.#diagnose(`camera_info on ${cameraInfoTopicFor(camera.topic)} ignored: ${problem}`);
+        },
+      );
+    }
     this.#listen<StringMsg>(p.instruction_topic, RosTypes.String, Qos.commands, (m) =>
       this.#onInstruction(m),
     );
@@ -333,6 +354,7 @@ export class PlannerNode {
       this.#diagnose(`odometry on ${this.#config.controller.odom_topic} ignored: ${refused}`);
       return;
     }
+    this.#geometric.onOdometry(msg);
     if (this.#episode.state !== 'navigating') return;
     const ground = groundPoseFromRos(msg.pose.pose);
     if ('error' in ground) return;
@@ -431,6 +453,8 @@ export class PlannerNode {
         historyChunks: plan?.historyChunks ?? this.#planner.historySize,
         executionProvider: this.#planner.provider,
         untrained: this.#planner.provenance.untrained,
+        actionSource: plan?.actionSource ?? this.#planner.actionSource,
+        ...(plan?.actionConfidence !== undefined ? { actionConfidence: plan.actionConfidence } : {}),
       }),
     );
   }

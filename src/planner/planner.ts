@@ -79,9 +79,7 @@ export class Planner {
   private constructor(manifest: ModelManifest, engine: InferenceEngine, options: PlannerOptions) {
     this.manifest = manifest;
     this.provenance = summariseProvenance(manifest);
-    const wanted = options.actionSource ?? 'auto';
-    this.actionSource =
-      wanted === 'auto' ? (this.provenance.actionHeadTrained ? 'learned' : 'geometric') : wanted;
+    this.actionSource = resolveActionSource(options.actionSource ?? 'auto', this.provenance);
     this.#engine = engine;
     this.#options = options;
     this.#text = new TextStage(manifest, engine, options.modelDir);
@@ -111,10 +109,7 @@ export class Planner {
       }
       const planner = new Planner(manifest, engine, options);
       planner.#providers = reports;
-      log(
-        `actions from the ${planner.actionSource === 'learned' ? 'learned action head' : 'geometric reading of the imagined video'}` +
-          `${options.actionSource === 'auto' || !options.actionSource ? ' (auto: the action head is ' + (planner.provenance.actionHeadTrained ? 'trained)' : 'not trained)') : ''}`,
-      );
+      log(`actions from the ${planner.actionSource} source (${options.actionSource ?? 'auto'} requested)`);
       if (planner.provenance.untrained) {
         log(
           `model ${options.modelDir} is UNTRAINED: seeded weights in ${planner.provenance.seededNetworks.join(', ')}`,
@@ -355,4 +350,17 @@ export class Planner {
       ? { ok: true, totalMs: performance.now() - started }
       : { ok: false, totalMs: performance.now() - started, reason: outcome.reason };
   }
+}
+
+/**
+ * `auto`: the learned action head when its weights are trained; otherwise the geometric reading of the imagined
+ * video — which needs a trained video generator, so a model seeded throughout (a test or demo model, refused on a
+ * robot) keeps the seeded head and exercises the whole pipeline.
+ */
+export function resolveActionSource(
+  wanted: ActionSource | 'auto',
+  provenance: Pick<ProvenanceSummary, 'untrained' | 'actionHeadTrained'>,
+): ActionSource {
+  if (wanted !== 'auto') return wanted;
+  return provenance.actionHeadTrained || provenance.untrained ? 'learned' : 'geometric';
 }

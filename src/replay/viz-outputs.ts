@@ -1,4 +1,5 @@
 import type { Subscription } from 'rxjs';
+import { cameraInfoTopicFor } from '../camera/intrinsics';
 import type { SvnavConfig } from '../config/schema';
 import { RosTypes, type Image, type Odometry, type PlanMsg } from '../messages/ros';
 import { stampToNs } from '../messages/time';
@@ -14,13 +15,6 @@ import {
 import { frameTransforms, pathImageAnnotations, pathPosesInFrame, pathSceneUpdate } from '../viz/foxglove';
 import { planPathFromMsg } from '../viz/path';
 import { VIZ_TOPICS, VIZ_TOPIC_TYPES } from '../viz/topics';
-
-/** `/camera/image_raw/compressed` and `/camera/image_raw` → `/camera/camera_info` (image_transport's layout). */
-export function cameraInfoTopicFor(imageTopic: string): string {
-  const base = imageTopic.replace(/\/compressed$/, '');
-  const slash = base.lastIndexOf('/');
-  return `${slash > 0 ? base.slice(0, slash) : ''}/camera_info`;
-}
 
 /**
  * Foxglove views of what the nodes do, published on the viz topics: each delivered plan as PosesInFrame, a

@@ -79,6 +79,8 @@ function planMsgFromActions(
     input_pose: zeroPose,
     latency_s: 0,
     untrained_model: false,
+    action_source: 'learned',
+    action_confidence: -1,
   };
 }
 

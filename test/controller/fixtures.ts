@@ -59,6 +59,8 @@ export function planMsg(o: PlanOptions): PlanMsg {
     input_pose: rosPose(o.inputPose ?? { x_m: 0, y_m: 0, theta_rad: 0 }),
     latency_s: 0,
     untrained_model: false,
+    action_source: 'learned',
+    action_confidence: -1,
   };
 }
 

@@ -79,6 +79,8 @@ export function plannerStatus(plan_sequence: number, t_s: number, total_ms: numb
     history_chunks: 3,
     execution_provider: 'cpu',
     untrained_model: false,
+    action_source: 'learned',
+    action_confidence: -1,
   };
 }
 

@@ -6,7 +6,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ManifestError } from '../../src/model/manifest';
 import { openModelDirectory } from '../../src/planner/model-dir';
 import { cameraModel } from '../../src/planner/actions/geometric/camera-model';
-import { Planner, type PlannerOptions } from '../../src/planner/planner';
+import { Planner, type PlannerOptions, resolveActionSource } from '../../src/planner/planner';
 import type { Plan } from '../../src/planner/plan';
 import { webgpuAvailable } from '../model/ort';
 import { syntheticFrame, tinyModelDir } from '../support/tiny-model';
@@ -225,8 +225,16 @@ describe('planner runtime (tiny preset, CPU)', function () {
 describe('planner runtime: geometric action source (untrained tiny video generator)', function () {
   this.timeout(120_000);
 
-  it('is what auto chooses while the action head is untrained, and it refuses to read motion from noise', async () => {
-    const planner = await loadPlanner({ actionSource: 'auto' });
+  it('is what auto chooses for a trained video generator without trained action-head weights', () => {
+    assert.equal(resolveActionSource('auto', { untrained: false, actionHeadTrained: false }), 'geometric');
+    assert.equal(resolveActionSource('auto', { untrained: false, actionHeadTrained: true }), 'learned');
+    // A model seeded throughout imagines noise: it keeps the seeded head so the pipeline still runs end to end.
+    assert.equal(resolveActionSource('auto', { untrained: true, actionHeadTrained: false }), 'learned');
+    assert.equal(resolveActionSource('geometric', { untrained: true, actionHeadTrained: true }), 'geometric');
+  });
+
+  it("refuses to read motion from an untrained generator's noise, and without a camera model", async () => {
+    const planner = await loadPlanner({ actionSource: 'geometric' });
     try {
       assert.equal(planner.actionSource, 'geometric');
       await feed(planner, FIRST_PLAN_FRAMES);

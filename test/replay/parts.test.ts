@@ -9,7 +9,7 @@ import { evaluateBag, TfOdometry } from '../../src/replay/evaluate';
 import { planDelayRules } from '../../src/replay/latency';
 import { PacedClock } from '../../src/replay/paced-clock';
 import { periodStats } from '../../src/replay/twist-timing';
-import { cameraInfoTopicFor } from '../../src/replay/viz-outputs';
+import { cameraInfoTopicFor } from '../../src/camera/intrinsics';
 import { VirtualClock } from '../../src/transport/memory';
 import { tempDir } from '../bag/helpers';
 import { MS, T0, writeSmallBag } from './bags';

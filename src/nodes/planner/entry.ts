@@ -11,6 +11,7 @@ export function plannerOptions(config: SvnavConfig, log: (line: string) => void)
     providers: config.model.execution_providers,
     intraOpThreads: config.model.intra_op_threads,
     samplerSteps: p.sampler_steps,
+    actionSource: p.action_source,
     ddimSteps: p.ddim_steps,
     seed: p.seed,
     log,

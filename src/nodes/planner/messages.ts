@@ -75,6 +75,8 @@ export function planMessage(plan: Plan, ctx: PlanMessageContext): PlanMsg {
     input_pose: ctx.inputPose?.pose ?? ZERO_POSE,
     latency_s: ctx.latencyS,
     untrained_model: ctx.untrained,
+    action_source: plan.actionSource,
+    action_confidence: plan.actionConfidence ?? -1,
   };
 }
 
@@ -120,6 +122,8 @@ export interface StatusContext {
   readonly historyChunks: number;
   readonly executionProvider: string;
   readonly untrained: boolean;
+  readonly actionSource: string;
+  readonly actionConfidence?: number;
 }
 
 /** sparse_video_nav/PlannerStatus: one per plan cycle (with stage latencies) and one per notable event. */
@@ -141,5 +145,7 @@ export function statusMessage(ctx: StatusContext): PlannerStatusMsg {
     history_chunks: ctx.historyChunks,
     execution_provider: ctx.executionProvider,
     untrained_model: ctx.untrained,
+    action_source: ctx.actionSource,
+    action_confidence: ctx.actionConfidence ?? -1,
   };
 }

@@ -2,6 +2,8 @@ import { toModelInput, type SampledFrame } from '../../camera';
 import type { TimeNs } from '../../messages/time';
 import type { NoPlan, Plan } from '../../planner/plan';
 import type { Planner } from '../../planner/planner';
+import type { GeometricContext } from '../../planner/stages/action';
+import type { FrameSource } from '../../camera/frame';
 import type { CameraInput, CameraSample } from './camera-input';
 
 /** What the plan cycle needs of the planner runtime. */
@@ -16,6 +18,10 @@ export interface PlanCycleSink {
   encodeError(error: Error, stampNs: TimeNs): void;
   /** Anything else that went wrong (a failed history reset). */
   problem(message: string): void;
+  /** Every decoded frame's source size (the camera model of the geometric action source needs it). */
+  frame?(source: FrameSource): void;
+  /** What the geometric action source needs for the next plan (camera model, measured velocity). */
+  geometric?(): GeometricContext | undefined;
 }
 
 export interface PlanCycleCounters {
@@ -118,6 +124,7 @@ export class PlanCycle {
         const frame = await this.#camera.decode(sample.frame);
         data = toModelInput(frame);
         stampNs = frame.stampNs;
+        this.#sink.frame?.(frame.source);
       } catch (err) {
         this.#sink.badFrame(err as Error);
         continue;
@@ -149,8 +156,9 @@ export class PlanCycle {
     }
     const abort = new AbortController();
     const generation = this.#generation;
+    const geometric = this.#sink.geometric?.();
     const promise = this.#planner
-      .plan(instruction, { signal: abort.signal })
+      .plan(instruction, { signal: abort.signal, ...(geometric ? { geometric } : {}) })
       .then((outcome) => {
         if (generation !== this.#generation) return;
         if (outcome.ok) this.#sink.plan(outcome, this.#arrivals.get(outcome.inputStampNs));
