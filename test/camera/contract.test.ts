@@ -9,7 +9,7 @@ import { defaultConfig } from '../../src/config';
 import { compressedImage, halves } from './images';
 
 const MS = 1_000_000n;
-const resolution = { height: 256, width: 448 };
+const resolution = { height: 256, width: 256 };
 
 function contract(
   type: 'sensor_msgs/msg/Image' | 'sensor_msgs/msg/CompressedImage' = 'sensor_msgs/msg/Image',
@@ -41,8 +41,8 @@ describe('camera contract', () => {
     assert.equal(first.ok, true);
     assert.equal(
       first.message,
-      'camera /camera/image_raw (sensor_msgs/msg/Image): bgr8 1280×720 at 15.0 Hz → model 448×256 ' +
-        '(cover ×0.356, centre crop 20×0 source px); mount 0.32 m, pitch -0.10 rad; ok',
+      'camera /camera/image_raw (sensor_msgs/msg/Image): bgr8 1280×720 at 15.0 Hz → model 256×256 ' +
+        '(cover ×0.356, centre crop 560×0 source px); mount 0.32 m, pitch -0.10 rad; ok',
     );
     assert.deepEqual(reports.slice(5), Array(25).fill(undefined));
     assert.equal(c.report, first);
@@ -111,9 +111,9 @@ describe('camera contract', () => {
     assert.equal(first?.ok, false);
     assert.match(
       first!.message,
-      /PROBLEM: frames of 1×1 are too small to plan on \(at least 56×32 for the model's 448×256\)/,
+      /PROBLEM: frames of 1×1 are too small to plan on \(at least 32×32 for the model's 256×256\)/,
     );
-    const edge = contract().observe({ encoding: 'bgr8', width: 56, height: 32, stampNs: 1n });
+    const edge = contract().observe({ encoding: 'bgr8', width: 32, height: 32, stampNs: 1n });
     assert.equal(edge, undefined, 'the smallest accepted size is no immediate problem');
     const jpeg = await compressedImage(halves(1, 1, [1, 2, 3], [1, 2, 3]), 1, 1, 'jpeg');
     await assert.rejects(
@@ -150,7 +150,7 @@ describe('camera contract', () => {
       report = c.observe({ ...frame.source, stampNs: frame.stampNs });
     }
     assert.equal(report?.ok, true);
-    assert.deepEqual(report?.warnings, ["frames 320×180 are upscaled to the model's 448×256 (blurry input)"]);
+    assert.deepEqual(report?.warnings, ["frames 320×180 are upscaled to the model's 256×256 (blurry input)"]);
     assert.match(report!.message, /jpeg 320×180 at 10\.0 Hz .*; ok, but frames 320×180 are upscaled/);
   });
 
@@ -164,7 +164,7 @@ describe('camera contract', () => {
   });
 
   it('describes the cover crop of other aspect ratios', () => {
-    assert.equal(describeCover(640, 480, resolution), 'cover ×0.700, centre crop 0×114 source px');
-    assert.equal(describeCover(448, 256, resolution), 'cover ×1.000, centre crop 0×0 source px');
+    assert.equal(describeCover(640, 480, resolution), 'cover ×0.533, centre crop 160×0 source px');
+    assert.equal(describeCover(256, 256, resolution), 'cover ×1.000, centre crop 0×0 source px');
   });
 });

@@ -10,7 +10,7 @@ import {
 import type { Image } from '../../src/messages/ros';
 import { compressedImage, halves, near, pixel, rawImage, type Rgb } from './images';
 
-const resolution = { height: 256, width: 448 };
+const resolution = { height: 256, width: 256 };
 const opts = { topic: '/camera/image_raw', resolution };
 const RED: Rgb = [220, 30, 20];
 const BLUE: Rgb = [10, 40, 230];
@@ -26,11 +26,11 @@ async function rejection(promise: Promise<unknown>): Promise<CameraFrameError> {
 }
 
 describe('camera decode: raw sensor_msgs/Image', () => {
-  it('turns a 1280×720 bgr8 frame into 448×256 RGB with red on the left and blue on the right', async () => {
+  it('turns a 1280×720 bgr8 frame into the 256×256 centre square, red left and blue right', async () => {
     const frame = await decodeImage(rawImage(halves(1280, 720, RED, BLUE), 1280, 720), opts);
-    assert.equal(frame.width, 448);
+    assert.equal(frame.width, 256);
     assert.equal(frame.height, 256);
-    assert.equal(frame.rgb.length, 448 * 256 * 3);
+    assert.equal(frame.rgb.length, 256 * 256 * 3);
     assert.equal(frame.stampNs, 1_500_000_000n);
     assert.deepEqual(frame.source, {
       topic: '/camera/image_raw',
@@ -38,8 +38,8 @@ describe('camera decode: raw sensor_msgs/Image', () => {
       width: 1280,
       height: 720,
     });
-    assert.deepEqual(pixel(frame.rgb, 448, 10, 128), RED);
-    assert.deepEqual(pixel(frame.rgb, 448, 437, 128), BLUE);
+    assert.deepEqual(pixel(frame.rgb, 256, 10, 128), RED);
+    assert.deepEqual(pixel(frame.rgb, 256, 245, 128), BLUE);
   });
 
   it('gives the same pixels for rgb8 and bgr8 renderings of one picture', async () => {
@@ -61,8 +61,8 @@ describe('camera decode: raw sensor_msgs/Image', () => {
       rawImage(halves(64, 36, [40, 40, 40], [200, 200, 200]), 64, 36, { encoding: 'mono8' }),
       opts,
     );
-    assert.deepEqual(pixel(frame.rgb, 448, 5, 100), [40, 40, 40]);
-    assert.deepEqual(pixel(frame.rgb, 448, 440, 100), [200, 200, 200]);
+    assert.deepEqual(pixel(frame.rgb, 256, 5, 100), [40, 40, 40]);
+    assert.deepEqual(pixel(frame.rgb, 256, 250, 100), [200, 200, 200]);
   });
 
   it('reads little-endian mono16 by its high byte', async () => {
@@ -75,17 +75,18 @@ describe('camera decode: raw sensor_msgs/Image', () => {
     assert.deepEqual(Buffer.from(a.rgb), Buffer.from(b.rgb));
   });
 
-  it('crops the overflow of a 16:9 frame equally from both sides (cover + centre crop)', async () => {
-    // 4-px red borders left and right of a green picture: cover scaling cuts 10 source px per side.
+  it('keeps only the centred square of a 16:9 frame (280 source px cut from each side)', async () => {
+    // Red bands 4 px inside each edge of the square's neighbourhood: the crop starts at column 280.
     const w = 1280;
     const h = 720;
     const rgb = halves(w, h, [0, 200, 0], [0, 200, 0]);
     for (let y = 0; y < h; y++) {
-      for (const x of [0, 1, 2, 3, w - 4, w - 3, w - 2, w - 1]) rgb.set([255, 0, 0], (y * w + x) * 3);
+      for (const x of [0, 1, 2, 3, 276, 277, 278, 279, 1000, 1001, w - 2, w - 1])
+        rgb.set([255, 0, 0], (y * w + x) * 3);
     }
     const frame = await decodeImage(rawImage(rgb, w, h), opts);
-    for (const x of [0, 447])
-      assert.ok(near(pixel(frame.rgb, 448, x, 128), [0, 200, 0], 8), `column ${x} is not cropped`);
+    for (const x of [0, 255])
+      assert.ok(near(pixel(frame.rgb, 256, x, 128), [0, 200, 0], 8), `column ${x} is not cropped`);
   });
 
   it('names topic, stamp, encoding and sizes when the encoding is unknown', async () => {
@@ -133,16 +134,16 @@ describe('camera decode: raw sensor_msgs/Image', () => {
 });
 
 describe('camera decode: sensor_msgs/CompressedImage', () => {
-  it('decodes a 640×360 JPEG (the compressed fixture bag format) to 448×256 RGB', async () => {
+  it('decodes a 640×360 JPEG (the compressed fixture bag format) to 256×256 RGB', async () => {
     const msg = await compressedImage(halves(640, 360, RED, BLUE), 640, 360, 'jpeg');
     const frame = await decodeCompressedImage(msg, opts);
-    assert.equal(frame.width, 448);
+    assert.equal(frame.width, 256);
     assert.equal(frame.height, 256);
     assert.deepEqual(frame.source, { topic: '/camera/image_raw', encoding: 'jpeg', width: 640, height: 360 });
-    assert.ok(near(pixel(frame.rgb, 448, 20, 128), RED, 12), `left pixel ${pixel(frame.rgb, 448, 20, 128)}`);
+    assert.ok(near(pixel(frame.rgb, 256, 20, 128), RED, 12), `left pixel ${pixel(frame.rgb, 256, 20, 128)}`);
     assert.ok(
-      near(pixel(frame.rgb, 448, 428, 128), BLUE, 12),
-      `right pixel ${pixel(frame.rgb, 448, 428, 128)}`,
+      near(pixel(frame.rgb, 256, 235, 128), BLUE, 12),
+      `right pixel ${pixel(frame.rgb, 256, 235, 128)}`,
     );
   });
 
@@ -153,7 +154,7 @@ describe('camera decode: sensor_msgs/CompressedImage', () => {
       { ...msg, format: 'bgr8; png compressed bgr8' },
       opts,
     );
-    assert.deepEqual(pixel(frame.rgb, 448, 20, 128), RED);
+    assert.deepEqual(pixel(frame.rgb, 256, 20, 128), RED);
   });
 
   it('expands a greyscale JPEG to three channels', async () => {
@@ -164,8 +165,8 @@ describe('camera decode: sensor_msgs/CompressedImage', () => {
       { header: { stamp: { sec: 1, nanosec: 0 }, frame_id: '' }, format: 'jpeg', data },
       opts,
     );
-    assert.equal(frame.rgb.length, 448 * 256 * 3);
-    assert.ok(near(pixel(frame.rgb, 448, 200, 100), [90, 90, 90], 3));
+    assert.equal(frame.rgb.length, 256 * 256 * 3);
+    assert.ok(near(pixel(frame.rgb, 256, 200, 100), [90, 90, 90], 3));
   });
 
   it('rejects formats other than jpeg/png, empty data and corrupt bytes with the topic and stamp', async () => {
@@ -191,19 +192,19 @@ describe('camera decode: model input layout', () => {
   it('writes planar [3, H, W] floats in [-1, 1] (Wan VAE convention)', async () => {
     const frame = await decodeImage(rawImage(halves(320, 180, [255, 0, 255], [0, 255, 0]), 320, 180), {
       ...opts,
-      resolution: { height: 16, width: 32 },
+      resolution: { height: 16, width: 16 },
     });
     const x = toModelInput(frame);
-    const plane = 16 * 32;
+    const plane = 16 * 16;
     assert.equal(x.length, 3 * plane);
     assert.equal(x[0], 1); // R, left
     assert.equal(x[plane], -1); // G, left
     assert.equal(x[2 * plane], 1); // B, left
-    assert.equal(x[31], -1); // R, right
-    assert.equal(x[plane + 31], 1); // G, right
+    assert.equal(x[15], -1); // R, right
+    assert.equal(x[plane + 15], 1); // G, right
     assert.ok(x.every((v) => v >= -1 && v <= 1));
     const reused = new Float32Array(3 * plane);
     assert.equal(toModelInput(frame, reused), reused);
-    assert.throws(() => toModelInput(frame, new Float32Array(5)), /output holds 5 floats, expected 1536/);
+    assert.throws(() => toModelInput(frame, new Float32Array(5)), /output holds 5 floats, expected 768/);
   });
 });
