@@ -191,8 +191,9 @@ function demoEpilogue(result: DemoResult): string {
   const layout = join(packageRoot(), 'foxglove', 'sparse_video_nav.layout.json');
   return [
     '',
-    'NOTE: the demo model has seeded (untrained) networks: the plans, imagined futures and velocity commands',
-    'show the runtime working end to end, not navigation skill. Load trained weights with `svnav build-model`.',
+    'NOTE: the demo model is the released architecture at tiny sizes with seeded (untrained) weights: the plans,',
+    'imagined futures and velocity commands show the runtime working end to end, not navigation skill. Run the',
+    'released checkpoint with `svnav build-model --checkpoint DIR --out models/svn` (see the README).',
     '',
     'files:',
     `  input bag:   ${result.files.input}`,
@@ -202,9 +203,9 @@ function demoEpilogue(result: DemoResult): string {
     'view it in Foxglove (app or https://app.foxglove.dev):',
     `  1. Open local file… → ${result.files.replay}`,
     `  2. Layout → Import from file… → ${layout}`,
-    '  3. In the camera panel pick /camera/image_raw/compressed; the plan is drawn on it',
-    '     (/svnav/viz/path_annotations), the 3D panel shows /svnav/viz/path_scene, the imagined future is',
-    '     /svnav/imagined_future, commands /cmd_vel (the recorded ones are /recorded/cmd_vel).',
+    '  3. The camera panel shows /camera/image_raw/compressed with the plan drawn on it',
+    '     (/svnav/viz/path_annotations), the 3D panel /svnav/viz/path_scene, the imagined future',
+    '     /svnav/imagined_future, the commands /cmd_vel (the recorded ones are /recorded/cmd_vel).',
     '',
   ].join('\n');
 }
