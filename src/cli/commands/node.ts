@@ -4,6 +4,7 @@ import { PlannerNodeEntry } from '../../nodes/planner/entry';
 import { CameraRelayNode } from '../../nodes/camera-relay';
 import { ControllerNode } from '../../nodes/controller-node';
 import { RosEnvironmentError } from '../../transport/ros/environment';
+import { onTerminationRequest } from '../../transport/ros/termination';
 import { loadRclnodejsTransport, type LoadOptions, type RosTransport } from '../../transport/ros/load';
 import type { Transport } from '../../transport/transport';
 
@@ -58,14 +59,8 @@ export interface NodeCommandDeps {
 
 export const processDeps: NodeCommandDeps = {
   loadTransport: loadRclnodejsTransport,
-  onShutdownSignal: (handler) => {
-    process.once('SIGINT', handler);
-    process.once('SIGTERM', handler);
-    return () => {
-      process.removeListener('SIGINT', handler);
-      process.removeListener('SIGTERM', handler);
-    };
-  },
+  // SIGINT/SIGTERM/SIGHUP/SIGQUIT, and the death of the parent (`ros2 launch` killed by SIGTERM orphans nodes).
+  onShutdownSignal: (handler) => onTerminationRequest(handler),
   error: (message) => console.error(message),
 };
 
