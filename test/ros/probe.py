@@ -60,6 +60,8 @@ def describe(topic, msg):
         return {'state': msg.episode_state, 'message': msg.message[:300], 'seq': msg.plan_sequence}
     if isinstance(msg, PlannerHeartbeat):
         return {'state': msg.episode_state, 'seq': msg.sequence, 'camera_age_s': msg.camera_age_s}
+    if isinstance(msg, Image):
+        return {'stamp': stamp_ns(msg.header.stamp), 'width': msg.width}
     if isinstance(msg, CompressedImage):
         return {'format': msg.format, 'bytes': len(msg.data), 'stamp': stamp_ns(msg.header.stamp)}
     if isinstance(msg, String):
@@ -77,6 +79,7 @@ SUBSCRIPTIONS = {
     '/svnav/imagined_future': (CompressedImage, BEST_EFFORT),
     '/svnav/controller_status': (String, RELIABLE),
     '/camera/image_raw/compressed': (CompressedImage, BEST_EFFORT),
+    '/camera/image_raw': (Image, BEST_EFFORT),
 }
 
 
@@ -131,7 +134,7 @@ class Probe:
             self.camera(cmd)
         elif kind == 'qos':
             infos = self.node.get_publishers_info_by_topic(cmd['topic'])
-            emit({'ev': 'qos', 'topic': cmd['topic'], 'publishers': [
+            emit({'ev': 'qos', 'topic': cmd['topic'], 't': now_ns(), 'publishers': [
                 {'node': i.node_name, 'reliability': i.qos_profile.reliability.name.lower(),
                  'durability': i.qos_profile.durability.name.lower(), 'depth': i.qos_profile.depth}
                 for i in infos]})
