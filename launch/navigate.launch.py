@@ -48,9 +48,10 @@ def launch_setup(context):
     if LaunchConfiguration('allow_untrained').perform(context) == 'true':
         overrides['model.allow_untrained'] = True
     files = parameter_files(context, config)
+    clock = {'use_sim_time': LaunchConfiguration('use_sim_time').perform(context) == 'true'}
     return [
-        svnav_node(share, 'planner', 'svnav_planner', files, overrides),
-        svnav_node(share, 'controller', 'svnav_controller', files, {}),
+        svnav_node(share, 'planner', 'svnav_planner', files, {**overrides, **clock}),
+        svnav_node(share, 'controller', 'svnav_controller', files, clock),
     ]
 
 
@@ -91,6 +92,12 @@ def generate_launch_description():
                 'allow_untrained',
                 default_value='false',
                 description='tests only: let the planner run a model with seeded (untrained) networks',
+                choices=['true', 'false'],
+            ),
+            DeclareLaunchArgument(
+                'use_sim_time',
+                default_value='false',
+                description='run on /clock (e.g. `ros2 bag play --clock`) instead of the system clock',
                 choices=['true', 'false'],
             ),
             *dds_environment(share),

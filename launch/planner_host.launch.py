@@ -31,6 +31,7 @@ def launch_setup(context):
         overrides['model.dir'] = model_dir
     if LaunchConfiguration('allow_untrained').perform(context) == 'true':
         overrides['model.allow_untrained'] = True
+    overrides['use_sim_time'] = LaunchConfiguration('use_sim_time').perform(context) == 'true'
     files = [LaunchConfiguration('config').perform(context)]
     extra = LaunchConfiguration('params_file').perform(context)
     if extra:
@@ -77,6 +78,12 @@ def generate_launch_description():
                 'allow_untrained',
                 default_value='false',
                 description='tests only: let the planner run a model with seeded (untrained) networks',
+                choices=['true', 'false'],
+            ),
+            DeclareLaunchArgument(
+                'use_sim_time',
+                default_value='false',
+                description='run on /clock (e.g. `ros2 bag play --clock`) instead of the system clock',
                 choices=['true', 'false'],
             ),
             *dds_environment(share),

@@ -36,6 +36,7 @@ def launch_setup(context):
     extra = LaunchConfiguration('params_file').perform(context)
     if extra:
         files.append(extra)  # applied on top of config, key by key
+    files.append({'use_sim_time': LaunchConfiguration('use_sim_time').perform(context) == 'true'})
     return [
         svnav_node(share, 'controller', 'svnav_controller', files),
         svnav_node(share, 'camera-relay', 'svnav_camera_relay', files),
@@ -65,6 +66,12 @@ def generate_launch_description():
                 'params_file',
                 default_value='',
                 description='another ROS 2 parameter file applied on top of config (only the keys it sets)',
+            ),
+            DeclareLaunchArgument(
+                'use_sim_time',
+                default_value='false',
+                description='run on /clock (e.g. `ros2 bag play --clock`) instead of the system clock',
+                choices=['true', 'false'],
             ),
             *dds_environment(share),
             OpaqueFunction(function=launch_setup),

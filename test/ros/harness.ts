@@ -106,15 +106,26 @@ function run(cmd: string, args: string[], options: { cwd?: string } = {}): strin
   return r.stdout;
 }
 
-/** A command run with the workspace sourced, as a user's shell would; returns its output and status. */
-export function rosCommand(ws: Workspace, command: string, cwd = ws.dir): { status: number; output: string } {
-  const r = spawnSync('bash', ['-c', `source ${ws.setup} && ${command}`], {
-    encoding: 'utf8',
-    cwd,
-    maxBuffer: 64 << 20,
-    timeout: 120_000,
+/**
+ * A command run with the workspace sourced, as a user's shell would; resolves to its output and status. Never
+ * synchronous: a blocked event loop stops reading the probe, whose pipe then fills and delays its timestamps.
+ */
+export function rosCommand(
+  ws: Workspace,
+  command: string,
+  cwd = ws.dir,
+): Promise<{ status: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-c', `source ${ws.setup} && ${command}`], { cwd });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ status: code ?? -1, output });
+    });
   });
-  return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
 }
 
 /** A long-running process started with the workspace sourced, in its own process group. */
@@ -124,9 +135,10 @@ export class RosProcess {
   readonly exited: Promise<number | null>;
   exitedAtNs: bigint | undefined;
 
-  constructor(ws: Workspace, command: string, cwd = ws.dir) {
+  constructor(ws: Workspace, command: string, cwd = ws.dir, env: Record<string, string> = {}) {
     this.child = spawn('bash', ['-c', `source ${ws.setup} && exec ${command}`], {
       cwd,
+      env: { ...process.env, ...env },
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -107,14 +107,15 @@ class Probe:
         width, height, hz, count = cmd['width'], cmd['height'], cmd['hz'], cmd['count']
         pixels = bytes((i * 7) % 251 for i in range(width * 3)) * height
 
+        msg = Image()
+        msg.header.frame_id = 'front_camera'
+        msg.height, msg.width, msg.encoding, msg.step = height, width, 'bgr8', width * 3
+        msg.data = pixels  # converted once; each frame only gets a new stamp
+
         def run():
             start = time.monotonic()
             for i in range(count):
-                msg = Image()
-                msg.header.frame_id = 'front_camera'
                 msg.header.stamp = self.node.get_clock().now().to_msg()
-                msg.height, msg.width, msg.encoding, msg.step = height, width, 'bgr8', width * 3
-                msg.data = pixels
                 publisher.publish(msg)
                 delay = start + (i + 1) / hz - time.monotonic()
                 if delay > 0:
