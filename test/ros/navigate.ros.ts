@@ -257,7 +257,7 @@ describe('ROS 2: navigate.launch.py on a live graph', function () {
     const replayInfo = await rosCommand(ws, `ros2 bag info ${out}`);
     assert.equal(replayInfo.status, 0, replayInfo.output);
     assert.match(replayInfo.output, /\/svnav\/plan/);
-    const played = await rosCommand(ws, `ros2 bag play ${out} --topics /svnav/plan /svnav/status`);
+    const played = await rosCommand(ws, `ros2 bag play ${out} --rate 20 --topics /svnav/plan /svnav/status`);
     assert.equal(played.status, 0, played.output);
   });
 });

@@ -113,6 +113,13 @@ class Probe:
         msg.data = pixels  # converted once; each frame only gets a new stamp
 
         def run():
+            # Frames sent before discovery has matched the reader are lost by design: wait for it.
+            deadline = time.monotonic() + 20
+            while publisher.get_subscription_count() == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)
+            emit({'ev': 'camera_start', 'topic': topic, 'readers': publisher.get_subscription_count(),
+                  't': now_ns()})
             start = time.monotonic()
             for i in range(count):
                 msg.header.stamp = self.node.get_clock().now().to_msg()

@@ -71,8 +71,9 @@ describe('ROS 2: split deployment (robot.launch.py + planner_host.launch.py)', f
   });
 
   it('relays a 15 Hz best-effort 720p camera to the planner, whose plans reach the controller', async () => {
-    const since = process.hrtime.bigint();
     probe.send({ cmd: 'camera', hz: 15, count: FRAMES, width: 1280, height: 720 });
+    const start = await probe.waitFor((e) => e.ev === 'camera_start', 30_000, 'camera reader matched');
+    const since = BigInt(start.t);
     const done = await probe.waitFor((e) => e.ev === 'camera_done', 30_000, 'camera publishing done');
     const seconds = (done.t - Number(since)) / 1e9;
     const relayed = probe.on('/camera/image_raw/compressed', since);

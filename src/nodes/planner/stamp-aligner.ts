@@ -12,6 +12,7 @@ export const CLOCK_SKEW_LIMIT_NS = 1_000_000_000n;
  */
 export class StampAligner {
   #offsetNs = 0n;
+  #lastNs: TimeNs | undefined;
 
   constructor(
     readonly what: string,
@@ -23,16 +24,24 @@ export class StampAligner {
     if (nowNs === 0n) return { stampNs };
     const aligned = stampNs + this.#offsetNs;
     const skew = nowNs - aligned;
-    if ((skew < 0n ? -skew : skew) <= this.limitNs) return { stampNs: aligned };
-    this.#offsetNs = nowNs - stampNs;
+    if ((skew < 0n ? -skew : skew) <= this.limitNs) return this.#emit(aligned);
+    // Re-aligned stamps must still move forward (the previous offset may have held a little latency).
+    const target = this.#lastNs !== undefined && nowNs <= this.#lastNs ? this.#lastNs + 1_000_000n : nowNs;
+    this.#offsetNs = target - stampNs;
     const off = nsToSeconds(nowNs - stampNs);
+    this.#lastNs = target;
     return {
-      stampNs: nowNs,
+      stampNs: target,
       notice:
         this.#offsetNs === 0n
           ? `${this.what} stamps are on this node's clock again`
           : `${this.what} stamps are ${off.toFixed(3)} s off this node's clock (a bag played without --clock, ` +
             `or clocks not synchronised): they are shifted by that much from here on`,
     };
+  }
+
+  #emit(stampNs: TimeNs): { stampNs: TimeNs } {
+    this.#lastNs = stampNs;
+    return { stampNs };
   }
 }
