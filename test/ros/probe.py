@@ -57,7 +57,7 @@ def describe(topic, msg):
     if isinstance(msg, Path):
         return {'poses': len(msg.poses), 'frame': msg.header.frame_id}
     if isinstance(msg, PlannerStatus):
-        return {'state': msg.episode_state, 'message': msg.message[:300], 'seq': msg.plan_sequence}
+        return {'state': msg.episode_state, 'message': msg.message[:2000], 'seq': msg.plan_sequence}
     if isinstance(msg, PlannerHeartbeat):
         return {'state': msg.episode_state, 'seq': msg.sequence, 'camera_age_s': msg.camera_age_s}
     if isinstance(msg, Image):
