@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +43,8 @@ let workspace: Workspace | undefined;
 export function prepareWorkspace(): Workspace {
   if (workspace) return workspace;
   const started = Date.now();
-  const dir = join(tmpdir(), `svnav-ros-ws-${process.getuid?.() ?? 0}`);
+  // One workspace per checkout (colcon rebuilds only what changed); its src/ links to this checkout.
+  const dir = join(tmpdir(), `svnav-ros-ws-${createHash('sha1').update(ROOT).digest('hex').slice(0, 10)}`);
   mkdirSync(join(dir, 'src'), { recursive: true });
   const link = join(dir, 'src', 'sparse_video_nav');
   if (!existsSync(link)) run('ln', ['-sfn', ROOT, link]);

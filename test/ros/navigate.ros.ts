@@ -70,6 +70,8 @@ describe('ROS 2: navigate.launch.py on a live graph', function () {
     await player?.kill();
     await launch?.kill();
     await probe?.close();
+    // `ros2 param` started the ros2cli daemon; leave nothing running.
+    if (ws) await rosCommand(ws, 'ros2 daemon stop');
   });
 
   it('publishes /cmd_vel at 20 Hz', async () => {
