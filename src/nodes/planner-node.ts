@@ -466,7 +466,8 @@ export class PlannerNode {
       this.#t.log.debug(`planner: ${problem}`);
       return;
     }
-    if (this.#reported.size >= MAX_REPORTED_KINDS) this.#reported.delete(this.#reported.values().next().value!);
+    if (this.#reported.size >= MAX_REPORTED_KINDS)
+      this.#reported.delete(this.#reported.values().next().value!);
     this.#reported.add(key);
     this.#t.log.warn(`planner: ${problem}`);
     this.#publishStatus(problem);

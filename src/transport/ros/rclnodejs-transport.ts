@@ -125,7 +125,10 @@ export class RclnodejsTransport implements RosTransport {
     });
     // rclnodejs's own type check answers "Parameter x does not  readonly"; say what was expected instead.
     const internals = node as unknown as {
-      _validateParameters?: (ps: rclnodejs.Parameter[], declaring: boolean) => { successful: boolean; reason: string | null };
+      _validateParameters?: (
+        ps: rclnodejs.Parameter[],
+        declaring: boolean,
+      ) => { successful: boolean; reason: string | null };
     };
     const validate = internals._validateParameters?.bind(node);
     if (!validate) return;
@@ -201,7 +204,11 @@ export function toRclQos(qos: QosProfile): rclnodejs.QoS {
  * rclnodejs) and reads the whole config back: `base` for other nodes' keys, then the declared values, then the
  * overrides that match no declared name, so a misspelt key in a parameter file is reported rather than ignored.
  */
-function declareConfig(node: rclnodejs.Node, base: SvnavConfig, scope: readonly string[] | undefined): SvnavConfig {
+function declareConfig(
+  node: rclnodejs.Node,
+  base: SvnavConfig,
+  scope: readonly string[] | undefined,
+): SvnavConfig {
   const all = configToParameters(base);
   node.declareParameters(
     all
