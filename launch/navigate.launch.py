@@ -1,7 +1,8 @@
 """One workstation drives the Go2: planner and controller side by side.
 
     ros2 launch sparse_video_nav navigate.launch.py instruction:="walk to the wooden door and stop next to it"
-        [config:=/path/params.yaml] [model_dir:=/path/to/model] [record:=true]
+        [config:=/path/params.yaml] [params_file:=/path/more.yaml] [model_dir:=/path/to/model] [record:=true]
+        [allow_untrained:=true]   (tests only: a model with seeded networks)
 
 Every parameter comes from the config file (a ROS 2 parameter file, default config/go2.yaml); `instruction` and
 `model_dir` override planner.instruction and model.dir when given. record:=true also runs
@@ -23,12 +24,12 @@ DEFAULT_CONFIG = 'go2.yaml'
 CYCLONEDDS_CONFIG = 'cyclonedds.xml'
 
 
-def svnav_node(share, name, node_name, config, overrides):
+def svnav_node(share, name, node_name, files, overrides):
     return Node(
         executable='node',
         name=node_name,
         arguments=[os.path.join(share, 'bin', 'svnav.js'), 'node', name],
-        parameters=[config, overrides],
+        parameters=[*files, overrides],
         output='screen',
         emulate_tty=True,
     )
@@ -44,10 +45,20 @@ def launch_setup(context):
     model_dir = LaunchConfiguration('model_dir').perform(context)
     if model_dir:
         overrides['model.dir'] = model_dir
+    if LaunchConfiguration('allow_untrained').perform(context) == 'true':
+        overrides['model.allow_untrained'] = True
+    files = parameter_files(context, config)
+    clock = {'use_sim_time': LaunchConfiguration('use_sim_time').perform(context) == 'true'}
     return [
-        svnav_node(share, 'planner', 'svnav_planner', config, overrides),
-        svnav_node(share, 'controller', 'svnav_controller', config, {}),
+        svnav_node(share, 'planner', 'svnav_planner', files, {**overrides, **clock}),
+        svnav_node(share, 'controller', 'svnav_controller', files, clock),
     ]
+
+
+def parameter_files(context, config):
+    """config, then params_file on top of it: ROS applies later files over earlier ones, key by key."""
+    extra = LaunchConfiguration('params_file').perform(context)
+    return [config, extra] if extra else [config]
 
 
 def dds_environment(share):
@@ -72,6 +83,23 @@ def generate_launch_description():
             ),
             DeclareLaunchArgument('model_dir', default_value='', description='model directory (overrides model.dir)'),
             DeclareLaunchArgument('record', default_value='false', description='also record every topic to MCAP'),
+            DeclareLaunchArgument(
+                'params_file',
+                default_value='',
+                description='another ROS 2 parameter file applied on top of config (only the keys it sets)',
+            ),
+            DeclareLaunchArgument(
+                'allow_untrained',
+                default_value='false',
+                description='tests only: let the planner run a model with seeded (untrained) networks',
+                choices=['true', 'false'],
+            ),
+            DeclareLaunchArgument(
+                'use_sim_time',
+                default_value='false',
+                description='run on /clock (e.g. `ros2 bag play --clock`) instead of the system clock',
+                choices=['true', 'false'],
+            ),
             *dds_environment(share),
             OpaqueFunction(function=launch_setup),
             ExecuteProcess(

@@ -1,6 +1,7 @@
 """GPU workstation of a split deployment: the planner only (robot.launch.py runs controller and camera relay).
 
-    ros2 launch sparse_video_nav planner_host.launch.py instruction:="walk to the door" [config:=…] [model_dir:=…]
+    ros2 launch sparse_video_nav planner_host.launch.py instruction:="walk to the door" [config:=…] [params_file:=…]
+        [model_dir:=…] [allow_untrained:=true]
 
 The default config (config/go2_planner_host.yaml) reads the robot's JPEG relay
 (/camera/image_raw/compressed) instead of the raw 720p stream, which does not survive Wi-Fi DDS.
@@ -28,12 +29,19 @@ def launch_setup(context):
     model_dir = LaunchConfiguration('model_dir').perform(context)
     if model_dir:
         overrides['model.dir'] = model_dir
+    if LaunchConfiguration('allow_untrained').perform(context) == 'true':
+        overrides['model.allow_untrained'] = True
+    overrides['use_sim_time'] = LaunchConfiguration('use_sim_time').perform(context) == 'true'
+    files = [LaunchConfiguration('config').perform(context)]
+    extra = LaunchConfiguration('params_file').perform(context)
+    if extra:
+        files.append(extra)  # applied on top of config, key by key
     return [
         Node(
             executable='node',
             name='svnav_planner',
             arguments=[os.path.join(share, 'bin', 'svnav.js'), 'node', 'planner'],
-            parameters=[LaunchConfiguration('config').perform(context), overrides],
+            parameters=[*files, overrides],
             output='screen',
             emulate_tty=True,
         )
@@ -61,6 +69,23 @@ def generate_launch_description():
                 description='ROS 2 parameter file with every svnav setting',
             ),
             DeclareLaunchArgument('model_dir', default_value='', description='model directory (overrides model.dir)'),
+            DeclareLaunchArgument(
+                'params_file',
+                default_value='',
+                description='another ROS 2 parameter file applied on top of config (only the keys it sets)',
+            ),
+            DeclareLaunchArgument(
+                'allow_untrained',
+                default_value='false',
+                description='tests only: let the planner run a model with seeded (untrained) networks',
+                choices=['true', 'false'],
+            ),
+            DeclareLaunchArgument(
+                'use_sim_time',
+                default_value='false',
+                description='run on /clock (e.g. `ros2 bag play --clock`) instead of the system clock',
+                choices=['true', 'false'],
+            ),
             *dds_environment(share),
             OpaqueFunction(function=launch_setup),
         ]

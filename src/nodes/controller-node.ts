@@ -35,6 +35,30 @@ export const SPORT_API_STOP_MOVE = 1003;
 const LATEST_ONLY: QosProfile = { reliability: 'best_effort', durability: 'volatile', depth: 1 };
 const ESTOP_ANY_WRITER: QosProfile = { reliability: 'reliable', durability: 'volatile', depth: 10 };
 
+/**
+ * Parameters `ros2 param set` may change while the controller runs: limits, gains, watchdog times and arrival
+ * thresholds, which every control step reads afresh. Topics, the rate and the stop mode are wired at start.
+ */
+export const LIVE_CONTROLLER_PARAMETERS: readonly string[] = [
+  'controller.max_vx_mps',
+  'controller.min_vx_mps',
+  'controller.max_vy_mps',
+  'controller.max_wz_radps',
+  'controller.max_ax_mps2',
+  'controller.max_ay_mps2',
+  'controller.max_alpha_radps2',
+  'controller.feedback_gain_xy',
+  'controller.feedback_gain_theta',
+  'controller.odom_timeout_s',
+  'controller.max_tracking_error_m',
+  'safety.planner_heartbeat_timeout_s',
+  'safety.camera_timeout_s',
+  'safety.plan_timeout_s',
+  'safety.arrival_displacement_m',
+  'safety.arrival_consecutive_plans',
+  'safety.arrival_rotation_rad',
+];
+
 export function twistFromBody(body: BodyTwist): Twist {
   return { linear: { x: body.vx_mps, y: body.vy_mps, z: 0 }, angular: { x: 0, y: 0, z: body.wz_radps } };
 }
@@ -59,7 +83,7 @@ export function stopMoveRequest(id: bigint): UnitreeRequest {
  */
 export class ControllerNode {
   readonly #transport: Transport;
-  readonly #config: SvnavConfig;
+  #config: SvnavConfig;
   #state: ControllerState | undefined;
   #subscriptions: Subscription[] = [];
   #cmdVel: Publisher<Twist> | undefined;
@@ -94,6 +118,7 @@ export class ControllerNode {
     }
     this.#status = t.createPublisher<StringMsg>(controller.status_topic, RosTypes.String, Qos.latched);
     this.#publishStatus();
+    t.onParameterChange?.((next, changed) => this.reconfigure(next, changed));
 
     this.#listen<PlanMsg>(planner.plan_topic, RosTypes.Plan, LATEST_ONLY, (plan, timeNs) => ({
       kind: 'plan',
@@ -136,6 +161,19 @@ export class ControllerNode {
     t.log.info(
       `controller: ${controller.rate_hz} Hz on ${controller.cmd_vel_topic}, stop mode ${safety.stop_mode}`,
     );
+  }
+
+  /**
+   * A run-time parameter change: applied from the next control step when every changed key is live (the new
+   * config was validated by the caller); otherwise refused with what to do. Returns the refusal or undefined.
+   */
+  reconfigure(next: SvnavConfig, changed: readonly string[]): string | undefined {
+    const fixed = changed.filter((name) => !LIVE_CONTROLLER_PARAMETERS.includes(name));
+    if (fixed.length > 0) {
+      return `${fixed.join(', ')} cannot change while the controller runs: restart to apply`;
+    }
+    this.#config = next;
+    return undefined;
   }
 
   /**

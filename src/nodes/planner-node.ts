@@ -33,7 +33,11 @@ import { GeometricInputs } from './planner/geometric-context';
 import { cameraInfoTopicFor, type CameraInfoLike } from '../camera/intrinsics';
 import { previewMessage } from './planner/preview';
 import { StuckDetector } from './planner/stuck';
+import { StampAligner } from './planner/stamp-aligner';
 import { groundPoseFromRos } from '../controller/se2';
+
+/** Kinds of problem remembered for de-duplication of the status topic. */
+const MAX_REPORTED_KINDS = 256;
 
 /** What the node needs of the planner runtime (the real `Planner` is what runs; tests use it too). */
 export type PlannerRuntime = Pick<
@@ -87,6 +91,8 @@ export class PlannerNode {
   readonly #stats = { framesReceived: 0, badFrames: 0, framesSampled: 0, plans: 0, noPlans: 0, previews: 0 };
   readonly #cycle: PlanCycle;
   readonly #reported = new Set<string>();
+  readonly #cameraStamps = new StampAligner('camera');
+  readonly #odometryStamps = new StampAligner('odometry');
   #phase: 'created' | 'running' | 'stopped' = 'created';
   #refusal: string | undefined;
   #episode: Episode = INITIAL_EPISODE;
@@ -127,7 +133,7 @@ export class PlannerNode {
       noPlan: (noPlan) => this.#onNoPlan(noPlan),
       badFrame: (err) => {
         this.#stats.badFrames++;
-        this.#diagnose(err.message, true);
+        this.#diagnose(err.message);
       },
       encodeError: (err, stampNs) => {
         this.#diagnose(`VAE encoder failed on the frame at ${stampNs} ns: ${err.message}`);
@@ -279,9 +285,10 @@ export class PlannerNode {
     );
   }
 
-  #onCamera(msg: Image | CompressedImage): void {
+  #onCamera(original: Image | CompressedImage): void {
     this.#stats.framesReceived++;
     const now = this.#t.clock.now();
+    const msg = this.#aligned(original, this.#cameraStamps, now);
     const navigating = this.#episode.state === 'navigating';
     const intake = this.#camera.intake(msg, now, navigating);
     if (intake.fresh) this.#lastFrameNs = now;
@@ -292,7 +299,7 @@ export class PlannerNode {
       else this.#t.log.error(`planner: ${c.message}`);
       this.#publishStatus(c.message);
     }
-    for (const problem of intake.problems) this.#diagnose(problem, !intake.fresh);
+    for (const problem of intake.problems) this.#diagnose(problem);
     for (const sample of intake.sampled) {
       this.#stats.framesSampled++;
       this.#cycle.offer(sample);
@@ -348,7 +355,8 @@ export class PlannerNode {
     }
   }
 
-  #onOdometry(msg: Odometry): void {
+  #onOdometry(original: Odometry): void {
+    const msg = this.#aligned(original, this.#odometryStamps, this.#t.clock.now());
     const refused = this.#odometry.push(msg);
     if (refused) {
       this.#diagnose(`odometry on ${this.#config.controller.odom_topic} ignored: ${refused}`);
@@ -361,6 +369,24 @@ export class PlannerNode {
     const stampNs = stampToNs(msg.header.stamp);
     this.#stuck.observeOdometry(stampNs, ground);
     this.#checkStuck(stampNs);
+  }
+
+  /** The message with its stamp on this node's clock (see StampAligner); unchanged when it already is. */
+  #aligned<M extends { header: { stamp: { sec: number; nanosec: number } } }>(
+    msg: M,
+    aligner: StampAligner,
+    nowNs: TimeNs,
+  ): M {
+    let stampNs: TimeNs;
+    try {
+      stampNs = stampToNs(msg.header.stamp);
+    } catch {
+      return msg; // the intake reports the invalid stamp
+    }
+    const aligned = aligner.align(stampNs, nowNs);
+    if (aligned.notice) this.#diagnose(aligned.notice);
+    if (aligned.stampNs === stampNs) return msg;
+    return { ...msg, header: { ...msg.header, stamp: nsToStamp(aligned.stampNs) } };
   }
 
   #checkStuck(stampNs: TimeNs): void {
@@ -446,7 +472,8 @@ export class PlannerNode {
     this.#pub?.status.publish(
       statusMessage({
         stampNs: plan?.inputStampNs ?? this.#t.clock.now(),
-        episode: this.#episode,
+        // A refusing planner says failed in both its heartbeat and its status.
+        episode: this.#refusal ? { ...this.#episode, state: 'failed' } : this.#episode,
         message,
         planSequence,
         ...(plan ? { timings: plan.timings } : {}),
@@ -460,13 +487,16 @@ export class PlannerNode {
   }
 
   /** Logs every problem and publishes the first of each kind as a status (a bad camera would flood it). */
-  #diagnose(problem: string, frameProblem = false): void {
-    // Stamps, sizes and byte counts differ from frame to frame; the kind of problem does not.
-    const key = frameProblem ? problem.replace(/[\d.]+/g, '#') : problem;
+  #diagnose(problem: string): void {
+    // Stamps, sizes and byte counts differ from message to message; the kind of problem does not. The set is
+    // bounded so that a long run with many kinds cannot grow it without end (a forgotten kind is reported again).
+    const key = problem.replace(/[\d.]+/g, '#');
     if (this.#reported.has(key)) {
       this.#t.log.debug(`planner: ${problem}`);
       return;
     }
+    if (this.#reported.size >= MAX_REPORTED_KINDS)
+      this.#reported.delete(this.#reported.values().next().value!);
     this.#reported.add(key);
     this.#t.log.warn(`planner: ${problem}`);
     this.#publishStatus(problem);

@@ -45,10 +45,23 @@ export class VirtualClock implements Clock {
   }
 }
 
-/** Wall-clock time (monotonic origin at the Unix epoch) for in-process runs without ROS. */
+/**
+ * Wall-clock time for in-process runs without ROS: the monotonic `hrtime` offset once to the Unix epoch, so it
+ * reads like a ROS stamp and never goes backwards (mixing `Date.now()` with an `hrtime` remainder did, by up to
+ * 1 ms, whenever the two counters' millisecond edges differed). Slewing of the system clock after construction
+ * is not followed; that is the price of monotonic time.
+ */
 export class WallClock implements Clock {
+  readonly #epochOffsetNs: TimeNs;
+  readonly #monotonic: () => TimeNs;
+
+  constructor(epochNowNs: TimeNs = BigInt(Date.now()) * 1_000_000n, monotonicNs: () => TimeNs = hrtimeNs) {
+    this.#monotonic = monotonicNs;
+    this.#epochOffsetNs = epochNowNs - monotonicNs();
+  }
+
   now(): TimeNs {
-    return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+    return this.#epochOffsetNs + this.#monotonic();
   }
   interval(periodNs: TimeNs): Observable<TimeNs> {
     return new Observable<TimeNs>((subscriber) => {
@@ -56,6 +69,10 @@ export class WallClock implements Clock {
       return () => clearInterval(handle);
     });
   }
+}
+
+function hrtimeNs(): TimeNs {
+  return process.hrtime.bigint();
 }
 
 interface Envelope {

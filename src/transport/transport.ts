@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { SvnavConfig } from '../config/schema';
 import type { TimeNs } from '../messages/time';
 
 /**
@@ -14,9 +15,18 @@ export interface Transport {
   /** Publishers are created once and reused; `close()` releases them. */
   createPublisher<T>(topic: string, type: string, qos?: QosProfile): Publisher<T>;
   readonly log: Logger;
+  /**
+   * Where the transport has run-time parameters (ROS 2): `handler` sees each validated change (`ros2 param
+   * set`) and applies it, or returns why it cannot (e.g. "restart to apply"); then the change is refused. With no
+   * handler every change is refused. One handler per transport; a later call replaces it.
+   */
+  onParameterChange?(handler: ParameterChangeHandler): void;
   /** Releases everything the transport created. Idempotent. */
   close(): Promise<void>;
 }
+
+/** Applies `next` (the whole config after a change of the dotted `changed` keys); returns a refusal or undefined. */
+export type ParameterChangeHandler = (next: SvnavConfig, changed: readonly string[]) => string | undefined;
 
 export interface Publisher<T> {
   readonly topic: string;

@@ -158,7 +158,12 @@ describe('ROS packaging', () => {
     const installed = [
       ...cmake.matchAll(/install\(DIRECTORY ([\w ]+?) DESTINATION share\/\$\{PROJECT_NAME\}/g),
     ].flatMap((m) => m[1]!.split(/\s+/));
-    for (const dir of ['dist', 'bin', 'launch', 'config', 'msg', 'node_modules']) {
+    // node_modules is installed package by package (run-time ones only, scripts/runtime-modules.cjs).
+    assert.match(
+      cmake,
+      /install\(DIRECTORY node_modules\/\$\{module\} DESTINATION share\/\$\{PROJECT_NAME\}\/node_modules/,
+    );
+    for (const dir of ['dist', 'bin', 'launch', 'config', 'msg']) {
       assert.ok(
         installed.includes(dir),
         `CMakeLists does not install ${dir}/ (installs ${installed.join(', ')})`,

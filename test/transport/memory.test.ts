@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { InMemoryTransport, VirtualClock } from '../../src/transport/memory';
+import { InMemoryTransport, VirtualClock, WallClock } from '../../src/transport/memory';
 import { Qos } from '../../src/transport/transport';
 
 describe('in-memory transport', () => {
@@ -40,5 +40,30 @@ describe('in-memory transport', () => {
     const t = new InMemoryTransport();
     t.subscribe('/x', 'std_msgs/msg/Bool');
     assert.throws(() => t.createPublisher('/x', 'std_msgs/msg/String'), /carries std_msgs\/msg\/Bool/);
+  });
+
+  describe('WallClock', () => {
+    it('never goes backwards over 200 000 consecutive reads', () => {
+      const clock = new WallClock();
+      let previous = clock.now();
+      let backwards = 0;
+      for (let i = 0; i < 200_000; i++) {
+        const t = clock.now();
+        if (t < previous) backwards++;
+        previous = t;
+      }
+      assert.equal(backwards, 0);
+    });
+
+    it('reads as Unix-epoch nanoseconds and follows the monotonic counter exactly', () => {
+      let mono = 5_000n;
+      const clock = new WallClock(1_700_000_000_000_000_000n, () => mono);
+      assert.equal(clock.now(), 1_700_000_000_000_000_000n);
+      mono += 1_234n;
+      assert.equal(clock.now(), 1_700_000_000_000_001_234n);
+      const real = new WallClock();
+      const epochNs = BigInt(Date.now()) * 1_000_000n;
+      assert.ok(real.now() - epochNs < 50_000_000n && epochNs - real.now() < 50_000_000n);
+    });
   });
 });

@@ -4,6 +4,7 @@ import { PlannerNodeEntry } from '../../nodes/planner/entry';
 import { CameraRelayNode } from '../../nodes/camera-relay';
 import { ControllerNode } from '../../nodes/controller-node';
 import { RosEnvironmentError } from '../../transport/ros/environment';
+import { onTerminationRequest } from '../../transport/ros/termination';
 import { loadRclnodejsTransport, type LoadOptions, type RosTransport } from '../../transport/ros/load';
 import type { Transport } from '../../transport/transport';
 
@@ -58,15 +59,8 @@ export interface NodeCommandDeps {
 
 export const processDeps: NodeCommandDeps = {
   loadTransport: loadRclnodejsTransport,
-  onShutdownSignal: (handler) => {
-    // A node's normal end is a signal (ros2 launch sends SIGINT, a supervisor SIGTERM, a closed terminal
-    // SIGHUP): each stops the robot (zero Twist, StopMove) and the node exits 0.
-    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-    for (const s of signals) process.once(s, handler);
-    return () => {
-      for (const s of signals) process.removeListener(s, handler);
-    };
-  },
+  // SIGINT/SIGTERM/SIGHUP/SIGQUIT, and the death of the parent (`ros2 launch` killed by SIGTERM orphans nodes).
+  onShutdownSignal: (handler) => onTerminationRequest(handler),
   error: (message) => console.error(message),
 };
 

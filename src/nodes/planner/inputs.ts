@@ -56,7 +56,9 @@ export function untrainedVerdict(
     return {
       refusal:
         `REFUSING TO PLAN: model ${modelDir} is untrained (seeded weights in ${seeded}); a robot must not ` +
-        'move on random networks. Load trained weights, or set model.allow_untrained for tests.',
+        'move on random networks. Load trained weights; for tests only, allow it with ' +
+        '`ros2 launch sparse_video_nav <file>.launch.py allow_untrained:=true` (or model.allow_untrained: true ' +
+        'in a parameter file, or `-p model.allow_untrained:=true`).',
     };
   }
   return {

@@ -18,8 +18,13 @@ export class OdometryBuffer {
     if ('error' in ground) return ground.error;
     const stampNs = stampToNs(msg.header.stamp);
     const last = this.#samples[this.#samples.length - 1];
-    if (last && stampNs <= last.stampNs)
-      return `stamp ${stampNs} ns is not after the previous ${last.stampNs} ns`;
+    if (last && stampNs <= last.stampNs) {
+      // A jump back by more than the span is a new time base (a looped bag, a restarted simulation), not a late
+      // message: start over rather than refusing every message until the stamps catch up.
+      if (last.stampNs - stampNs <= this.spanNs)
+        return `stamp ${stampNs} ns is not after the previous ${last.stampNs} ns`;
+      this.#samples = [];
+    }
     this.#samples.push({ stampNs, pose: { pose: msg.pose.pose, ground, frameId: msg.header.frame_id } });
     while (this.#samples.length > 1 && this.#samples[0]!.stampNs < stampNs - this.spanNs)
       this.#samples.shift();

@@ -97,9 +97,12 @@ export function checkRosEnvironment(
   const rclnodejsDir = probe.packageDir('rclnodejs');
   let addonPath = '';
   if (!rclnodejsDir) {
+    // npm drops an optional dependency whose install failed without a word: ROS 2 not sourced at `npm ci`, or
+    // its source build failed (e.g. its clean step's `npx rimraf` refused; this package's .npmrc says yes).
     problems.push(
-      'rclnodejs is not installed (npm drops it when ROS 2 was not sourced at `npm ci`): ' +
-        `${setup}, then run \`npm ci\` (or \`npm install rclnodejs@2.2.0\`) again`,
+      'rclnodejs is not installed: npm drops it without a word when its install fails (ROS 2 not sourced at ' +
+        '`npm ci`, or its source build failed): ' +
+        `${setup}, then run \`npm install rclnodejs@2.2.0 --foreground-scripts\` to build it and see any error`,
     );
   } else {
     const built = join(rclnodejsDir, 'build', 'Release', 'rclnodejs.node');

@@ -12,6 +12,8 @@ export interface RclnodejsTransportOptions {
   readonly namespace?: string;
   /** Defaults of the declared parameters (a --config file or the schema defaults); ROS overrides win. */
   readonly baseConfig: SvnavConfig;
+  /** Parameters the node declares (see NODE_PARAMETER_SCOPES, the default for the known node names). */
+  readonly parameterScope?: readonly string[];
 }
 
 /** What rclnodejs-transport.ts exports; checked against the real module by `npm run typecheck:ros`. */

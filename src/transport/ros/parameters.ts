@@ -49,7 +49,7 @@ export function parametersToConfig(
 ): SvnavConfig {
   const tree: Record<string, unknown> = {};
   for (const { name, value } of parameters) {
-    if (ROS_OWN_PARAMETERS.some((re) => re.test(name))) continue;
+    if (isRosOwnParameter(name)) continue;
     const parts = name.split('.');
     let node = tree;
     for (const part of parts.slice(0, -1)) {
@@ -59,6 +59,11 @@ export function parametersToConfig(
     node[parts[parts.length - 1]!] = fromRosValue(value);
   }
   return parseConfig(tree, source);
+}
+
+/** use_sim_time and the like: parameters of every ROS node, never part of our config. */
+export function isRosOwnParameter(name: string): boolean {
+  return ROS_OWN_PARAMETERS.some((re) => re.test(name));
 }
 
 function toParameter(name: string, value: unknown, integer: boolean): ConfigParameter | undefined {
@@ -86,6 +91,54 @@ function fromRosValue(value: unknown): unknown {
     return Array.from(value as unknown as ArrayLike<number | bigint>, (v) => fromRosValue(v));
   }
   return value;
+}
+
+/**
+ * The parameters each node declares: its own section plus the few keys of other sections it reads (topics it
+ * shares, thresholds it mirrors). A shared parameter file (go2.yaml gives every section to every node) still
+ * works: its other keys are validated with the whole config but not declared, so `ros2 param list` shows what
+ * the node uses. An entry ending in "." is a whole section.
+ */
+export const NODE_PARAMETER_SCOPES: Readonly<Record<string, readonly string[]>> = {
+  svnav_controller: ['controller.', 'safety.', 'planner.plan_topic', 'planner.heartbeat_topic'],
+  svnav_planner: [
+    'camera.',
+    'model.',
+    'planner.',
+    'controller.odom_topic',
+    'controller.status_topic',
+    'controller.odom_timeout_s',
+    'safety.plan_timeout_s',
+    'safety.arrival_displacement_m',
+    'safety.arrival_rotation_rad',
+  ],
+  svnav_camera_relay: ['camera.'],
+};
+
+/** Whether `name` belongs to a scope (every name when the scope is undefined). */
+export function inParameterScope(name: string, scope: readonly string[] | undefined): boolean {
+  if (!scope) return true;
+  return scope.some((entry) => (entry.endsWith('.') ? name.startsWith(entry) : name === entry));
+}
+
+/**
+ * A run-time change (`ros2 param set`) applied to the running config and validated with the same schema as a
+ * parameter file; returns the new config, or the reason it is refused (out of range, unknown key, not this node's).
+ */
+export function applyParameterChanges(
+  config: SvnavConfig,
+  changes: ReadonlyArray<{ readonly name: string; readonly value: unknown }>,
+  scope: readonly string[] | undefined,
+): { config: SvnavConfig } | { error: string } {
+  for (const { name } of changes) {
+    if (!inParameterScope(name, scope)) return { error: `${name} is not a parameter of this node` };
+  }
+  const current = configToParameters(config).map(({ name, value }) => ({ name, value }));
+  try {
+    return { config: parametersToConfig([...current, ...changes], 'ros2 param set') };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message.replace(/\s*\n\s*/g, ' ') : String(err) };
+  }
 }
 
 /** Dotted names of the schema's integer keys. */

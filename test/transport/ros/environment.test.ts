@@ -69,8 +69,9 @@ describe('ROS environment check (before importing rclnodejs)', () => {
     assert.deepEqual(found, [
       'ROS_DISTRO is not set: source /opt/ros/<distro>/setup.bash (humble, jazzy or kilted) first',
       "AMENT_PREFIX_PATH is empty: source /opt/ros/<distro>/setup.bash, then your workspace's install/setup.bash",
-      'rclnodejs is not installed (npm drops it when ROS 2 was not sourced at `npm ci`): source /opt/ros/<distro>/setup.bash, ' +
-        'then run `npm ci` (or `npm install rclnodejs@2.2.0`) again',
+      'rclnodejs is not installed: npm drops it without a word when its install fails (ROS 2 not sourced at ' +
+        '`npm ci`, or its source build failed): source /opt/ros/<distro>/setup.bash, then run ' +
+        '`npm install rclnodejs@2.2.0 --foreground-scripts` to build it and see any error',
     ]);
   });
 
