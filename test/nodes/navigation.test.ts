@@ -44,7 +44,11 @@ describe('navigation wiring: planner + controller over the in-memory transport',
     await transport.close();
   });
 
-  /** Camera frames at 10 Hz from now for `seconds`, each delivered at its stamp and processed before the next. */
+  /**
+   * Camera frames at 10 Hz from now for `seconds`, each delivered at its stamp and processed before the next.
+   * The first plan of an episode needs 3 s of camera time (3 chunks of 4 frames at 4 FPS: the release's 2
+   * reference chunks + 1 history chunk); after it, one plan per chunk (1 s).
+   */
   async function streamCamera(seconds: number): Promise<void> {
     const start = clock.now();
     for (let t = 0n; t < BigInt(Math.round(seconds * 10)); t++) {
@@ -63,7 +67,7 @@ describe('navigation wiring: planner + controller over the in-memory transport',
   const isZero = (t: Twist) => t.linear.x === 0 && t.linear.y === 0 && t.angular.z === 0;
 
   it('turns camera frames into plans and plans into Twists at the control rate', async () => {
-    await streamCamera(3);
+    await streamCamera(4); // plans from the frames at 2.8 s and 3.8 s
     const plans = transport.messagesOn<PlanMsg>(config.planner.plan_topic);
     assert.ok(plans.length >= 2, `${plans.length} plans`);
     const sent = twists();
@@ -81,8 +85,9 @@ describe('navigation wiring: planner + controller over the in-memory transport',
   });
 
   it('stops the robot when the camera freezes, from the planner heartbeat alone', async () => {
-    await streamCamera(2.5);
-    clock.advanceBy(1500n * MS);
+    await streamCamera(3); // the robot moves on the plan of 2.8 s (its trajectory lasts until ≈4.8 s)
+    assert.equal(lastStatus().state, 'moving');
+    clock.advanceBy(1500n * MS); // the camera is stale from 3.9 s
     const status = lastStatus();
     assert.equal(status.state, 'stopped');
     assert.equal(status.stop_reason?.kind, 'camera_stale');
@@ -91,7 +96,8 @@ describe('navigation wiring: planner + controller over the in-memory transport',
   });
 
   it('stops the robot when the planner dies (no heartbeat for 0.5 s)', async () => {
-    await streamCamera(2.5);
+    await streamCamera(3);
+    assert.equal(lastStatus().state, 'moving');
     await nodes.planner.stop('planner process died');
     clock.advanceBy(S);
     assert.equal(lastStatus().stop_reason?.kind, 'planner_heartbeat_lost');
@@ -99,7 +105,8 @@ describe('navigation wiring: planner + controller over the in-memory transport',
   });
 
   it('holds the robot on e-stop at once, and moves again only with a newer plan after release', async () => {
-    await streamCamera(2.5);
+    await streamCamera(3);
+    assert.equal(lastStatus().state, 'moving');
     transport.inject(config.safety.estop_topic, 'std_msgs/msg/Bool', { data: true });
     assert.equal(lastStatus().stop_reason?.kind, 'estop');
     assert.ok(isZero(twists()[twists().length - 1]!.message));

@@ -33,6 +33,16 @@ export const S = 1_000_000_000n;
 /** Camera stamps start here (a robot's clock is far from zero). */
 export const T0 = 1_700_000_000n * S;
 
+/**
+ * A plan needs 3 complete chunks of 4 frames at 4 FPS (the release's 2 reference chunks + at least 1 history
+ * chunk), aligned to the episode's first frame: frames 0…11 of an episode, 2.75 s of stamps (3 s of camera time).
+ * Frame FIRST_PLAN_FRAME completes the third chunk and is the first plan's input frame; after it, every
+ * CHUNK_FRAMES-th frame completes a chunk and plans again (≈1 Hz of camera time).
+ */
+export const CHUNK_FRAMES = 4;
+export const FRAMES_TO_FIRST_PLAN = 3 * CHUNK_FRAMES;
+export const FIRST_PLAN_FRAME = FRAMES_TO_FIRST_PLAN - 1;
+
 const RED = [220, 30, 20] as const;
 const BLUE = [10, 40, 230] as const;
 const FRAME = halves(160, 90, RED, BLUE);
@@ -68,6 +78,8 @@ export interface Rig {
   logs: { level: keyof Logger; line: string }[];
   /** Moves virtual time to the frame's stamp, injects frame i (stamp T0 + i·250 ms) and waits for the node. */
   frame(i: number, image?: Image | CompressedImage): Promise<void>;
+  /** `frame(i)` for i = from … to (inclusive), each processed before the next. */
+  frames(from: number, to: number): Promise<void>;
   inject<T>(topic: string, type: string, message: T): void;
   on<T>(topic: string): T[];
 }
@@ -90,17 +102,21 @@ export function startRig(planner: Planner, overrides: Record<string, Record<stri
   });
   const node = new PlannerNode(transport, config, planner);
   node.start();
+  const frame = async (i: number, image?: Image | CompressedImage): Promise<void> => {
+    const stampNs = T0 + BigInt(i) * 250n * MS;
+    if (clock.now() < stampNs) clock.advanceTo(stampNs);
+    transport.inject(config.camera.topic, config.camera.type, image ?? cameraFrame(stampNs));
+    await node.idle();
+  };
   return {
     transport,
     clock,
     config,
     node,
     logs,
-    async frame(i, image) {
-      const stampNs = T0 + BigInt(i) * 250n * MS;
-      if (clock.now() < stampNs) clock.advanceTo(stampNs);
-      transport.inject(config.camera.topic, config.camera.type, image ?? cameraFrame(stampNs));
-      await node.idle();
+    frame,
+    async frames(from, to) {
+      for (let i = from; i <= to; i++) await frame(i);
     },
     inject: (topic, type, message) => transport.inject(topic, type, message),
     on: <T>(topic: string) => transport.messagesOn<T>(topic).map((p) => p.message),

@@ -13,7 +13,10 @@ import type { Planner } from '../../src/planner/planner';
 import { compressedImage, halves } from '../camera/images';
 import {
   cameraFrame,
+  CHUNK_FRAMES,
   closeSharedPlanner,
+  FIRST_PLAN_FRAME,
+  FRAMES_TO_FIRST_PLAN,
   loadTinyPlanner,
   MS,
   odometry,
@@ -56,13 +59,26 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
 
   it('turns camera frames into a Plan, Path and Status stamped with the input frame', async () => {
     const r = rig();
-    await r.frame(0); // the encoder's first chunk is one frame
+    // Chunks 1 and 2 complete at frames 3 and 7: not enough for the release's 2 reference + 1 history chunk.
+    await r.frames(0, FIRST_PLAN_FRAME - 1);
+    assert.equal(plans(r).length, 0);
+    const waiting = statuses(r).filter((s) => s.message.startsWith('no plan'));
+    assert.deepEqual(
+      waiting.map((s) => s.message),
+      [1, 2].map(
+        (k) =>
+          `no plan ${k}: no_frames: a plan needs 3 complete chunks (12 frames at 4 FPS), the episode has ${k}`,
+      ),
+    );
+    assert.equal(r.node.episode.state, 'navigating', '"no frames yet" is not a failure');
+    await r.frame(FIRST_PLAN_FRAME); // the third chunk: the first plan
     assert.equal(plans(r).length, 1);
-    for (let i = 1; i <= 4; i++) await r.frame(i); // then one chunk per 4 frames
+    const next = FIRST_PLAN_FRAME + CHUNK_FRAMES; // then one chunk, and one plan, per 4 frames
+    await r.frames(FIRST_PLAN_FRAME + 1, next);
     const [first, second] = plans(r);
     assert.ok(first && second && plans(r).length === 2, `${plans(r).length} plans`);
-    assert.deepEqual(first.header, { stamp: nsToStamp(stampOf(0)), frame_id: 'base_link' });
-    assert.deepEqual(second.header.stamp, nsToStamp(stampOf(4)));
+    assert.deepEqual(first.header, { stamp: nsToStamp(stampOf(FIRST_PLAN_FRAME)), frame_id: 'base_link' });
+    assert.deepEqual(second.header.stamp, nsToStamp(stampOf(next)));
     assert.equal(second.sequence, first.sequence + 1);
     assert.equal(first.episode_id, r.node.episode.id);
     assert.equal(first.instruction, 'walk to the wooden door');
@@ -71,15 +87,16 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
     assert.ok(Array.from(first.dx_m).every(Number.isFinite));
     assert.equal(first.has_input_pose, false);
     assert.equal(first.untrained_model, true);
+    assert.deepEqual([first.action_source, first.action_confidence], ['learned', -1], 'the seeded head');
     // The controller accepts it as is.
     const trajectory = trajectoryFromPlan(second);
-    assert.equal(trajectory.stampNs, stampOf(4));
+    assert.equal(trajectory.stampNs, stampOf(next));
 
     const path = r.on<Path>(PATH)[1]!;
     assert.equal(path.header.frame_id, 'base_link');
     assert.equal(path.poses.length, 9);
     assert.deepEqual(
-      path.poses.map((p) => stampToNs(p.header.stamp) - stampOf(4)),
+      path.poses.map((p) => stampToNs(p.header.stamp) - stampOf(next)),
       Array.from({ length: 9 }, (_, k) => BigInt(k) * 250n * MS),
     );
     const end = path.poses[8]!.pose.position;
@@ -90,25 +107,30 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
     const planStatus = statuses(r).filter((s) => s.plan_sequence === second.sequence);
     assert.equal(planStatus.length, 1);
     const s = planStatus[0]!;
+    // 4 chunks: the newest 2 are the reference, 2 are history.
     assert.deepEqual(
       [s.episode_state, s.history_chunks, s.execution_provider, s.untrained_model],
       ['navigating', 2, 'cpu', true],
     );
+    assert.deepEqual([s.action_source, s.action_confidence], ['learned', -1]);
     assert.ok(s.dit_ms > 0 && s.action_ms > 0 && s.encode_ms > 0, JSON.stringify(s));
     assert.ok(s.total_ms >= s.dit_ms + s.action_ms);
     assert.match(
       s.message,
-      /^plan \d+: 8 steps from the frame at 1700000001000000000 ns \(no odometry pose\) \[UNTRAINED MODEL\]$/,
+      /^plan 4: 8 steps from the frame at 1700000003750000000 ns \(no odometry pose\) \[UNTRAINED MODEL\]$/,
     );
   });
 
   it('measures latency from frame arrival and takes input_pose and the path frame from the nearest odometry', async () => {
     const r = rig();
+    await r.frames(0, FIRST_PLAN_FRAME - 1);
+    const input = stampOf(FIRST_PLAN_FRAME);
     const odomTopic = r.config.controller.odom_topic;
-    r.inject(odomTopic, 'nav_msgs/msg/Odometry', odometry(stampOf(0) - 400n * MS, 9, 9, 0)); // too far from the frame
-    r.inject(odomTopic, 'nav_msgs/msg/Odometry', odometry(stampOf(0) - 30n * MS, 2, 1, Math.PI / 2));
-    r.inject(odomTopic, 'nav_msgs/msg/Odometry', odometry(stampOf(0) + 120n * MS, 2.1, 1, Math.PI / 2));
-    r.inject(r.config.camera.topic, r.config.camera.type, cameraFrame(stampOf(0)));
+    r.inject(odomTopic, 'nav_msgs/msg/Odometry', odometry(input - 400n * MS, 9, 9, 0)); // too far from the frame
+    r.inject(odomTopic, 'nav_msgs/msg/Odometry', odometry(input - 30n * MS, 2, 1, Math.PI / 2));
+    r.inject(odomTopic, 'nav_msgs/msg/Odometry', odometry(input + 120n * MS, 2.1, 1, Math.PI / 2));
+    r.clock.advanceTo(input);
+    r.inject(r.config.camera.topic, r.config.camera.type, cameraFrame(input));
     r.clock.advanceBy(300n * MS); // the frame waits in decode/encode/plan while 0.3 s pass
     await r.node.idle();
     const [plan] = plans(r);
@@ -152,7 +174,8 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
 
   it('starts a new episode on a new instruction: history reset, new id, and the next plan uses it', async () => {
     const r = rig();
-    for (let i = 0; i <= 4; i++) await r.frame(i);
+    const last = FIRST_PLAN_FRAME + CHUNK_FRAMES;
+    await r.frames(0, last);
     const firstEpisode = r.node.episode.id;
     assert.equal(plans(r).length, 2);
     r.clock.advanceBy(1n * MS);
@@ -161,14 +184,23 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
     assert.notEqual(second.id, firstEpisode);
     assert.deepEqual([second.state, second.instruction], ['navigating', 'turn left at the sofa']);
     assert.equal(heartbeats(r).at(-1)!.episode_id, second.id, 'heartbeat sent at once');
-    await r.frame(5);
+    // Chunks are aligned to the new episode's first frame: 4 or 8 more frames would complete a chunk of the old
+    // history, but the new episode needs 12 frames of its own.
+    await r.frames(last + 1, last + FRAMES_TO_FIRST_PLAN - 1);
+    assert.equal(plans(r).length, 2, 'no plan before the new episode has 3 chunks of its own');
+    await r.frame(last + FRAMES_TO_FIRST_PLAN);
     const plan = plans(r).at(-1)!;
     assert.equal(plans(r).length, 3);
     assert.deepEqual([plan.instruction, plan.episode_id], ['turn left at the sofa', second.id]);
     assert.deepEqual(
       plan.header.stamp,
-      nsToStamp(stampOf(5)),
-      'the first frame of the episode is its first chunk',
+      nsToStamp(stampOf(last + FRAMES_TO_FIRST_PLAN)),
+      'the first frame of the episode starts its first chunk',
+    );
+    assert.equal(
+      plan.sequence,
+      3,
+      'plan numbering restarts with the episode (2 "no frames yet" cycles first)',
     );
     assert.equal(statuses(r).at(-1)!.history_chunks, 1, 'history was reset');
     // Re-sending the same instruction does not restart the episode.
@@ -200,7 +232,9 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
 
   it('cancels the in-flight plan on the "cancel" command: nothing is published from it', async () => {
     const r = rig();
-    r.inject(r.config.camera.topic, r.config.camera.type, cameraFrame(stampOf(0)));
+    await r.frames(0, FIRST_PLAN_FRAME - 1);
+    r.clock.advanceTo(stampOf(FIRST_PLAN_FRAME));
+    r.inject(r.config.camera.topic, r.config.camera.type, cameraFrame(stampOf(FIRST_PLAN_FRAME)));
     await until(() => r.node.planning, 'a plan in flight');
     r.inject('/svnav/command', 'std_msgs/msg/String', { data: 'cancel' });
     assert.equal(r.node.episode.state, 'cancelled');
@@ -209,11 +243,14 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
     await r.node.idle();
     assert.equal(plans(r).length, 0);
     assert.match(statuses(r).at(-1)!.message, /episode ep1-\d+ cancelled .*: command "cancel"/);
-    await r.frame(1);
+    const after = FIRST_PLAN_FRAME + 1;
+    await r.frames(after, after + CHUNK_FRAMES - 1); // would complete a fourth chunk
     assert.equal(plans(r).length, 0, 'no planning after the episode ended');
-    // "start" begins a new episode with the same instruction.
+    assert.equal(r.node.stats.framesSampled, FRAMES_TO_FIRST_PLAN, 'nor sampling');
+    // "start" begins a new episode with the same instruction, from 12 frames of its own.
     r.inject('/svnav/command', 'std_msgs/msg/String', { data: 'start' });
-    await r.frame(2);
+    const start = after + CHUNK_FRAMES;
+    await r.frames(start, start + FRAMES_TO_FIRST_PLAN - 1);
     assert.equal(plans(r).length, 1);
     assert.equal(plans(r)[0]!.episode_id, r.node.episode.id);
     r.inject('/svnav/command', 'std_msgs/msg/String', { data: 'dance' });
@@ -225,7 +262,8 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
 
   it('ends the episode when the controller reports arrival of this episode, not of an older one', async () => {
     const r = rig();
-    await r.frame(0);
+    await r.frames(0, FIRST_PLAN_FRAME);
+    assert.equal(plans(r).length, 1);
     const status = (episode_id: string) => ({
       data: JSON.stringify({
         state: 'stopped',
@@ -237,7 +275,7 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
     assert.equal(r.node.episode.state, 'navigating');
     r.inject('/svnav/controller_status', 'std_msgs/msg/String', status(r.node.episode.id));
     assert.equal(r.node.episode.state, 'arrived');
-    for (let i = 1; i <= 4; i++) await r.frame(i);
+    await r.frames(FIRST_PLAN_FRAME + 1, FIRST_PLAN_FRAME + CHUNK_FRAMES); // a fourth chunk
     assert.equal(plans(r).length, 1, 'no plans after arrival');
   });
 
@@ -246,7 +284,10 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
       planner: { stuck_timeout_s: 2, stuck_min_progress_m: 0.3 },
       safety: { arrival_displacement_m: 0.001, arrival_rotation_rad: 0.001 },
     });
-    for (let i = 0; i <= 16 && r.node.episode.state === 'navigating'; i++) {
+    // Plans start at frame 11 (2.75 s) and come once a second: the plans of 2.75 s and 3.75 s command motion
+    // over 2.75…5.75 s, so the odometry at 4.75 s has seen 2 s of it.
+    let i = 0;
+    for (; i <= FIRST_PLAN_FRAME + 4 * CHUNK_FRAMES && r.node.episode.state === 'navigating'; i++) {
       r.inject('/odom', 'nav_msgs/msg/Odometry', odometry(stampOf(i), 0, 0, 0)); // held in place
       await r.frame(i);
     }
@@ -259,7 +300,8 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
     assert.equal(heartbeats(r).at(-1)!.episode_state, 'stuck');
     assert.ok(r.logs.some((l) => l.level === 'warn' && /stuck/.test(l.line)));
     const count = plans(r).length;
-    for (let i = 17; i <= 21; i++) await r.frame(i);
+    assert.ok(count >= 2, `${count} plans`);
+    await r.frames(i, i + CHUNK_FRAMES); // at least one more chunk
     assert.equal(plans(r).length, count, 'planning stopped');
   });
 
@@ -285,8 +327,10 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
     );
     assert.equal(heartbeats(r).at(-1)!.camera_age_s, -1, 'bad frames do not count as a live camera');
     assert.equal(r.node.stats.badFrames, 2);
-    await r.frame(2);
-    assert.equal(plans(r).length, 1, 'the next good frame plans');
+    // Bad frames are not sampled: the episode's chunks start at the first good frame and plan 12 frames later.
+    await r.frames(2, 2 + FIRST_PLAN_FRAME);
+    assert.equal(r.node.stats.framesSampled, FRAMES_TO_FIRST_PLAN);
+    assert.equal(plans(r).length, 1, 'the next 12 good frames plan');
   });
 
   it('reports a corrupt JPEG on a CompressedImage camera and plans from the next good one', async () => {
@@ -308,8 +352,13 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
       diag,
       /^camera frame on \/camera\/image_raw\/compressed at 1700000000\.000000000 s \(encoding "jpeg"/,
     );
-    await r.frame(1, { ...good, header: { ...good.header, stamp: nsToStamp(stampOf(1)) } });
+    // The corrupt frame was sampled but never reached the encoder: 12 good frames after it make the first plan.
+    for (let i = 1; i <= FRAMES_TO_FIRST_PLAN; i++) {
+      await r.frame(i, { ...good, header: { ...good.header, stamp: nsToStamp(stampOf(i)) } });
+    }
+    assert.deepEqual([r.node.stats.badFrames, r.node.stats.framesEncoded], [1, FRAMES_TO_FIRST_PLAN]);
     assert.equal(plans(r).length, 1);
+    assert.deepEqual(plans(r)[0]!.header.stamp, nsToStamp(stampOf(FRAMES_TO_FIRST_PLAN)));
   });
 
   it('stops feeding the model when the camera contract fails (2 Hz < 4 FPS), saying why', async () => {
@@ -338,22 +387,26 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
 
   it('decodes newest frames only: frames arriving while the encoder is busy replace the waiting one', async () => {
     const r = rig();
-    for (let i = 0; i <= 2; i++) await r.frame(i); // chunk 0 = frame 0; frames 1, 2 wait in the encoder
-    for (let i = 3; i <= 7; i++) {
+    await r.frames(0, 9); // chunks 1 and 2 = frames 0…7; frames 8, 9 wait for the third chunk
+    for (let i = 10; i <= 14; i++) {
       r.clock.advanceTo(stampOf(i));
       r.inject(r.config.camera.topic, r.config.camera.type, cameraFrame(stampOf(i)));
     }
     await r.node.idle();
-    // Frame 3 was being decoded when 4, 5, 6, 7 arrived; each replaced the one waiting, so 7 completed the chunk.
+    // Frame 10 was being decoded when 11, 12, 13, 14 arrived; each replaced the one waiting, so 14 completed the
+    // third chunk (8, 9, 10, 14) and with it the first plan.
     const s = r.node.stats;
-    assert.deepEqual([s.framesReceived, s.framesSampled, s.framesReplaced, s.framesEncoded], [8, 8, 3, 5]);
-    assert.equal(plans(r).length, 2);
-    assert.deepEqual(plans(r)[1]!.header.stamp, nsToStamp(stampOf(7)));
+    assert.deepEqual(
+      [s.framesReceived, s.framesSampled, s.framesReplaced, s.framesEncoded, s.chunks],
+      [15, 15, 3, 12, 3],
+    );
+    assert.equal(plans(r).length, 1);
+    assert.deepEqual(plans(r)[0]!.header.stamp, nsToStamp(stampOf(14)));
   });
 
   it('publishes the imagined future as one 2×4 tiled JPEG stamped with the input frame', async () => {
     const r = rig();
-    await r.frame(0);
+    await r.frames(0, FIRST_PLAN_FRAME);
     const [future] = r.on<CompressedImage>(FUTURE);
     assert.ok(
       future,
@@ -361,16 +414,22 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
         .map((s) => s.message)
         .join(' | ')}`,
     );
-    assert.deepEqual(future.header, { stamp: nsToStamp(stampOf(0)), frame_id: 'front_camera' });
+    assert.deepEqual(future.header, {
+      stamp: nsToStamp(stampOf(FIRST_PLAN_FRAME)),
+      frame_id: 'front_camera',
+    });
     assert.equal(future.format, 'jpeg');
     const meta = await sharp(future.data).metadata();
-    // 112×64 chunks scaled ×3 to 336×192 tiles, a 45 px label band under each, 4 px gaps.
-    assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 4 * 336 + 3 * 4, 2 * (192 + 45) + 4]);
+    // The release's square 32×32 frames scaled ×8 to 256×256 tiles, a 36 px label band under each (glyphs at
+    // scale 4), 4 px gaps.
+    assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 4 * 256 + 3 * 4, 2 * (256 + 36) + 4]);
   });
 
   it('stop() tears down subscriptions and the heartbeat timer, cancels the in-flight plan and says so', async () => {
     const r = rig();
-    r.inject(r.config.camera.topic, r.config.camera.type, cameraFrame(stampOf(0)));
+    await r.frames(0, FIRST_PLAN_FRAME - 1);
+    r.clock.advanceTo(stampOf(FIRST_PLAN_FRAME));
+    r.inject(r.config.camera.topic, r.config.camera.type, cameraFrame(stampOf(FIRST_PLAN_FRAME)));
     await until(() => r.node.planning, 'a plan in flight');
     await r.node.stop('test');
     assert.equal(plans(r).length, 0);
@@ -379,7 +438,7 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
     assert.match(statuses(r).at(-1)!.message, /^planner stopped: test$/);
     const published = r.transport.published.length;
     r.clock.advanceBy(2n * S);
-    r.inject(r.config.camera.topic, r.config.camera.type, cameraFrame(stampOf(8)));
+    r.inject(r.config.camera.topic, r.config.camera.type, cameraFrame(stampOf(FIRST_PLAN_FRAME + 8)));
     r.inject('/svnav/instruction', 'std_msgs/msg/String', { data: 'go' });
     await r.node.idle();
     assert.equal(r.transport.published.length, published + 2, 'only the two injected messages');
@@ -421,8 +480,9 @@ describe('PlannerNode with an untrained model in robot mode', function () {
         (l) => l.level === 'warn' && /UNTRAINED .*every plan is flagged untrained_model/.test(l.line),
       ),
     );
-    await r.frame(0);
-    assert.equal(plans(r)[0]!.untrained_model, true);
+    await r.frames(0, FIRST_PLAN_FRAME + CHUNK_FRAMES);
+    assert.equal(plans(r).length, 2);
+    assert.ok(plans(r).every((p) => p.untrained_model));
     await r.node.stop();
   });
 });

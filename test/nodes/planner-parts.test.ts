@@ -5,7 +5,7 @@ import { PlannerNodeEntry } from '../../src/nodes/planner/entry';
 import { arrivalFromControllerStatus, parseCommand, untrainedVerdict } from '../../src/nodes/planner/inputs';
 import { OdometryBuffer } from '../../src/nodes/planner/odometry-buffer';
 import { InMemoryTransport, VirtualClock } from '../../src/transport/memory';
-import { cameraFrame, MS, odometry, T0, tinyModelDir } from './planner-fixtures';
+import { cameraFrame, FRAMES_TO_FIRST_PLAN, MS, odometry, T0, tinyModelDir } from './planner-fixtures';
 
 describe('planner node parts', () => {
   describe('OdometryBuffer', () => {
@@ -82,7 +82,8 @@ describe('planner node parts', () => {
     this.timeout(60_000);
 
     it('loads the model from the config, runs the node, and closes the planner on stop', async () => {
-      const transport = new InMemoryTransport(new VirtualClock(T0));
+      const clock = new VirtualClock(T0);
+      const transport = new InMemoryTransport(clock);
       const config = parseConfig({
         model: { dir: await tinyModelDir(), execution_providers: ['cpu'], allow_untrained: true },
         planner: { instruction: 'walk to the door' },
@@ -91,8 +92,12 @@ describe('planner node parts', () => {
       entry.start();
       await entry.ready;
       assert.ok(entry.node);
-      transport.inject(config.camera.topic, config.camera.type, cameraFrame(T0));
-      await entry.node.idle();
+      // The first plan needs 12 frames at 4 FPS (3 chunks: the release's 2 reference + 1 history chunk).
+      for (let i = 0n; i < BigInt(FRAMES_TO_FIRST_PLAN); i++) {
+        clock.advanceTo(T0 + i * 250n * MS);
+        transport.inject(config.camera.topic, config.camera.type, cameraFrame(clock.now()));
+        await entry.node.idle();
+      }
       assert.equal(transport.messagesOn<PlanMsg>(config.planner.plan_topic).length, 1);
       await entry.stop('test');
       assert.equal(entry.node.episode.state, 'cancelled');

@@ -50,7 +50,8 @@ describe('svnav replay modes, bad input and svnav eval (small synthetic bags)', 
     const modelDir = await tinyModelDir();
     config = parseConfig({ model: { dir: modelDir, execution_providers: ['cpu'], allow_untrained: true } });
     planner = await loadTinyPlanner();
-    await writeSmallBag(bag(), { duration_s: 2.5, badFormatAt_s: 0.5 });
+    // 4 s: plans from the frames at 2.8 s and 3.8 s (the first needs 3 chunks of 4 frames at 4 FPS).
+    await writeSmallBag(bag(), { duration_s: 4, badFormatAt_s: 0.5 });
   });
   after(async () => {
     await planner?.close();
@@ -61,7 +62,7 @@ describe('svnav replay modes, bad input and svnav eval (small synthetic bags)', 
     const started = Date.now();
     const r = await replay('realtime.mcap', { mode: 'realtime' });
     const wall_s = (Date.now() - started) / 1000;
-    assert.ok(wall_s >= 2.3, `a 2.5 s bag replayed in ${wall_s} s of wall time`);
+    assert.ok(wall_s >= 3.8, `a 4 s bag replayed in ${wall_s} s of wall time`);
     assert.deepEqual(r.latency_model, { kind: 'wall_clock' });
     assert.ok(r.planner.plans! >= 2, `${r.planner.plans} plans`);
     const t = r.twist_timing!;
