@@ -1,4 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { ManifestError } from '../model/manifest';
+import { CheckpointError } from '../model/weights/checkpoint-io';
+import { WeightMismatchError } from '../model/weights/resolve';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { registerBagCommand } from './commands/bag';
@@ -90,7 +93,10 @@ export function exitStatusOf(err: unknown): number {
     err instanceof OutputError ||
     err instanceof ConfigError ||
     err instanceof InstructionError ||
-    err instanceof BagError
+    err instanceof BagError ||
+    err instanceof CheckpointError ||
+    err instanceof WeightMismatchError ||
+    err instanceof ManifestError
   ) {
     return EXIT.refused;
   }

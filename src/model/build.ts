@@ -9,6 +9,7 @@ import type { DType } from './onnx/dtype';
 import type { Tensor } from './onnx/graph';
 import { writeModel } from './onnx/serialize';
 import type { OpenCheckpoint } from './checkpoint/open';
+import { CheckpointError } from './weights/checkpoint-io';
 import { hashCheckpoint } from './checkpoint/open';
 import { latentGrid, type ModelPreset, WAN_LATENT_MEAN, WAN_LATENT_STD } from './presets';
 import { writeTinyTokenizer } from './text/tiny-tokenizer';
@@ -61,7 +62,10 @@ export async function buildModelDirectory(options: BuildModelOptions): Promise<M
           (u) =>
             `${u.path}: ${u.names.length} tensors no network uses: ${u.names.slice(0, 12).join(', ')}${u.names.length > 12 ? ', …' : ''}`,
         );
-        throw new Error(`the checkpoint does not fit this architecture:\n  ${lines.join('\n  ')}`);
+        throw new CheckpointError(
+          checkpoint.folder.dir,
+          `does not fit the architecture its config.json describes:\n  ${lines.join('\n  ')}`,
+        );
       }
     }
     const networks: Partial<Record<NetworkKey, NetworkEntry>> = {};

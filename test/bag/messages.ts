@@ -74,6 +74,8 @@ export const SAMPLE_MESSAGES: readonly { topic: string; type: string; message: u
       input_pose: pose,
       latency_s: 0.75,
       untrained_model: false,
+      action_source: 'geometric',
+      action_confidence: 0.75,
     },
   },
   {
@@ -107,6 +109,8 @@ export const SAMPLE_MESSAGES: readonly { topic: string; type: string; message: u
       history_chunks: 5,
       execution_provider: 'cpu',
       untrained_model: true,
+      action_source: 'learned',
+      action_confidence: -1,
     },
   },
   {

@@ -111,8 +111,10 @@ describe('svnav build-model', function () {
 
   it('refuses a folder with a missing file, naming every missing one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'svnav-ckpt-'));
-    await assert.rejects(
-      main(['node', 'svnav', 'build-model', '--checkpoint', dir, '--out', join(dir, 'out')]),
+    const run = await runCli(['build-model', '--checkpoint', dir, '--out', join(dir, 'out')]);
+    assert.equal(run.status, 2);
+    assert.match(
+      run.stderr,
       /missing svn_ckpt\/config\.json, svn_ckpt\/diffusion_pytorch_model\.safetensors, Wan2\.1_VAE\.pth, models_t5_umt5-xxl-enc-bf16\.pth, google\/umt5-xxl\/tokenizer\.json/,
     );
   });
@@ -124,8 +126,10 @@ describe('svnav build-model', function () {
     parsed.vgm_qformer_config.num_latents = 48;
     writeFileSync(config, JSON.stringify(parsed));
     const out = join(dir, 'out');
-    await assert.rejects(
-      main(['node', 'svnav', 'build-model', '--checkpoint', dir, '--out', out]),
+    const run = await runCli(['build-model', '--checkpoint', dir, '--out', out]);
+    assert.equal(run.status, 2);
+    assert.match(
+      run.stderr,
       /config\.json: .*num_latents 48 \/ Video-Former num_frame 2 is not a square latent grid/,
     );
     assert.equal(existsSync(out), false);
@@ -138,10 +142,9 @@ describe('svnav build-model', function () {
     parsed.vgm_num_layers = 1;
     writeFileSync(config, JSON.stringify(parsed));
     const out = join(dir, 'out');
-    await assert.rejects(
-      main(['node', 'svnav', 'build-model', '--checkpoint', dir, '--text-len', '64', '--out', out]),
-      /tensors no network uses: vgm\.blocks\.1\./,
-    );
+    const run = await runCli(['build-model', '--checkpoint', dir, '--text-len', '64', '--out', out]);
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /tensors no network uses: vgm\.blocks\.1\./);
     assert.equal(existsSync(out), false);
   });
 });
