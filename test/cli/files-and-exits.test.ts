@@ -43,7 +43,7 @@ describe('svnav never destroys a user file, never crashes on bad input, and keep
     tmp = tempDir('files');
     model = await tinyModelDir();
     bag = at('input.mcap');
-    await writeSmallBag(bag, { duration_s: 2 });
+    await writeSmallBag(bag, { duration_s: 4 });
   });
   after(() => tmp.cleanup());
 
@@ -454,14 +454,15 @@ describe('svnav never destroys a user file, never crashes on bad input, and keep
         readable: new FileHandleReadable(handle),
         decompressHandlers: await loadDecompressHandlers(),
       });
+      // The last chunk: the frames before it span more than the 3 s a first plan needs.
       const first = [...indexed.chunkIndexes].sort((a, b) =>
-        Number(a.chunkStartOffset - b.chunkStartOffset),
+        Number(b.chunkStartOffset - a.chunkStartOffset),
       )[0]!;
       await handle.close();
       // Break the first chunk's zstd frame header (see test/bag/damage.test.ts for the layout).
       const records = Number(first.chunkStartOffset) + 1 + 8 + 8 + 8 + 8 + 4 + 4 + 4 + 8;
       for (let i = records; i < records + 16; i++) bytes[i] = bytes[i]! ^ 0x5a;
-      const broken = at('corrupt-first-chunk.mcap');
+      const broken = at('corrupt-last-chunk.mcap');
       writeFileSync(broken, bytes);
       const report = at('corrupt.json');
       const run = await runCli(

@@ -109,7 +109,7 @@ describe('live Foxglove server under hostile local clients during a real-time re
       model: { dir: await tinyModelDir(), execution_providers: ['cpu'], allow_untrained: true },
     });
     planner = await loadTinyPlanner();
-    await writeSmallBag(path.join(tmp.dir, 'in.mcap'), { duration_s: 3 });
+    await writeSmallBag(path.join(tmp.dir, 'in.mcap'), { duration_s: 4.5 });
   });
   after(async () => {
     await planner?.close();

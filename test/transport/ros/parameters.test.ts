@@ -16,10 +16,10 @@ describe('config ↔ ROS 2 parameters', () => {
       kind: 'double',
       value: 20,
     });
-    assert.deepEqual(byName.get('planner.history_capacity'), {
-      name: 'planner.history_capacity',
+    assert.deepEqual(byName.get('planner.sampler_steps'), {
+      name: 'planner.sampler_steps',
       kind: 'integer',
-      value: 45n,
+      value: 4n,
     });
     assert.deepEqual(byName.get('model.execution_providers'), {
       name: 'model.execution_providers',
@@ -37,7 +37,7 @@ describe('config ↔ ROS 2 parameters', () => {
   it('finds the integer keys from the schema', () => {
     const ints = integerKeys();
     for (const k of [
-      'planner.history_capacity',
+      'planner.sampler_steps',
       'planner.ddim_steps',
       'planner.seed',
       'camera.relay_width_px',
