@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   alive,
@@ -72,6 +72,8 @@ describe('ROS 2: navigate.launch.py on a live graph', function () {
     await probe?.close();
     // `ros2 param` started the ros2cli daemon; leave nothing running.
     if (ws) await rosCommand(ws, 'ros2 daemon stop');
+    // The run's bag and logs are large; the workspace (colcon's cache) stays.
+    if (runDir) rmSync(runDir, { recursive: true, force: true });
   });
 
   it('publishes /cmd_vel at 20 Hz', async () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   alive,
@@ -68,6 +68,8 @@ describe('ROS 2: split deployment (robot.launch.py + planner_host.launch.py)', f
     await robot?.kill();
     await host?.kill();
     await probe?.close();
+    // The run's bag and logs are large; the workspace (colcon's cache) stays.
+    if (runDir) rmSync(runDir, { recursive: true, force: true });
   });
 
   it('relays a 15 Hz best-effort 720p camera to the planner, whose plans reach the controller', async () => {
