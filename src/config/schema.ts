@@ -70,8 +70,8 @@ export const modelSchema = z
  */
 export const geometricKeys = {
   geometric_max_features: z.number().int().min(10).max(5000).default(300),
-  geometric_feature_quality: z.number().gt(0).lt(1).default(0.01),
-  geometric_min_feature_distance_px: positive.default(5),
+  geometric_feature_quality: z.number().gt(0).lt(1).default(0.005),
+  geometric_min_feature_distance_px: positive.default(4),
   /** Floor farther than this from the lens is not used: a pixel spans too much floor there. */
   geometric_max_ground_range_m: positive.default(5),
   geometric_forward_backward_px: positive.default(0.5),

@@ -29,8 +29,8 @@ export interface GeometricOptions {
 
 export const DEFAULT_GEOMETRIC_OPTIONS: GeometricOptions = Object.freeze({
   maxFeatures: 300,
-  featureQuality: 0.01,
-  minFeatureDistance_px: 5,
+  featureQuality: 0.005,
+  minFeatureDistance_px: 4,
   maxGroundRange_m: 5,
   forwardBackward_px: 0.5,
   ransacThreshold_px: 2.5,
