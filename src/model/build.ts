@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { commitDirectory } from '../io/output';
-import { type ModelManifest, MANIFEST_FORMAT, type NetworkEntry } from './manifest';
+import { type ModelManifest, MANIFEST_FORMAT, type NetworkEntry, sealManifest } from './manifest';
 import type { NetworkDefinition, NetworkKey } from './network';
 import { NETWORK_BUILDERS, NETWORK_ORDER } from './networks';
 import type { DType } from './onnx/dtype';
@@ -139,7 +139,7 @@ function manifestFor(
     keys.every(
       (k) => networks[k].provenance.kind === 'loaded' && networks[k].provenance.seededParameters.length === 0,
     );
-  return {
+  return sealManifest({
     format: MANIFEST_FORMAT,
     created_by: 'sparse_video_nav svnav build-model',
     preset: p.name,
@@ -199,7 +199,7 @@ function manifestFor(
       action_head: trained(['action_context', 'action_step']),
     },
     networks,
-  };
+  });
 }
 
 export interface DryRunNetwork {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -138,10 +139,25 @@ export const manifestSchema = z
     /** Which parts run on trained weights: robot mode refuses an untrained video generator by default. */
     trained: z.object({ video_generator: z.boolean(), action_head: z.boolean() }).strict(),
     networks: z.record(z.enum(networkKeys), networkEntry),
+    /** SHA-256 of this manifest without this field: an edited model.json (e.g. its preset) is refused. */
+    content_sha256: z.string().regex(/^[0-9a-f]{64}$/),
   })
   .strict();
 
 export type ModelManifest = z.infer<typeof manifestSchema>;
+
+/** The manifest's own content hash: SHA-256 of its JSON without `content_sha256`, keys in written order. */
+export function manifestContentHash(
+  manifest: Omit<ModelManifest, 'content_sha256'> & { content_sha256?: string },
+): string {
+  const { content_sha256: _, ...rest } = manifest;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+}
+
+/** The manifest with its content hash, as build-model writes it. */
+export function sealManifest(manifest: Omit<ModelManifest, 'content_sha256'>): ModelManifest {
+  return { ...manifest, content_sha256: manifestContentHash(manifest) };
+}
 export type NetworkEntry = z.infer<typeof networkEntry>;
 export type ManifestProvenance = z.infer<typeof provenance>;
 
@@ -181,6 +197,13 @@ export function readManifest(dir: string): ModelManifest {
   if (!parsed.success) {
     const first = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
     throw new ManifestError(dir, `model.json is invalid: ${first.join('; ')}`);
+  }
+  if (manifestContentHash(parsed.data) !== parsed.data.content_sha256) {
+    throw new ManifestError(
+      dir,
+      'model.json was edited after svnav build-model wrote it (its content hash does not match); rebuild the ' +
+        'model directory rather than editing its manifest',
+    );
   }
   return parsed.data;
 }

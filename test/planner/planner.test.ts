@@ -297,6 +297,14 @@ describe('planner runtime: loading', function () {
     });
   });
 
+  it('refuses a model.json edited after build-model wrote it (e.g. its preset)', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'svnav-edited-')), 'model');
+    cpSync(await tinyModelDir(), dir, { recursive: true });
+    const path = join(dir, 'model.json');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"preset": "tiny"', '"preset": "official"'));
+    await assert.rejects(openModelDirectory(dir), /model\.json was edited after svnav build-model wrote it/);
+  });
+
   it('refuses a model of another preset or resolution than expected', async () => {
     await assert.rejects(
       openModelDirectory(await tinyModelDir(), { preset: 'official' }),
