@@ -198,7 +198,8 @@ export function readManifest(dir: string): ModelManifest {
     const first = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
     throw new ManifestError(dir, `model.json is invalid: ${first.join('; ')}`);
   }
-  if (manifestContentHash(parsed.data) !== parsed.data.content_sha256) {
+  // Hashed as written (schema parsing reorders keys).
+  if (manifestContentHash(raw as ModelManifest) !== parsed.data.content_sha256) {
     throw new ManifestError(
       dir,
       'model.json was edited after svnav build-model wrote it (its content hash does not match); rebuild the ' +
