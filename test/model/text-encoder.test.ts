@@ -19,23 +19,8 @@ import { runModel, webgpuAvailable } from './ort';
 const FIXTURES = join(__dirname, '..', 'fixtures');
 const T5_DIR = join(FIXTURES, 'official-tiny', 't5');
 
-/** The fixture's T5 sizes (README: vocab 128, dim 32, 4 heads, 2 layers, FFN 64, 32 buckets, text_len 64). */
-const PRESET: ModelPreset = {
-  ...TINY,
-  name: 'checkpoint',
-  text: {
-    vocab: 128,
-    dim: 32,
-    dimAttn: 32,
-    dimFfn: 64,
-    heads: 4,
-    layers: 2,
-    numBuckets: 32,
-    maxDistance: 128,
-    textLen: 64,
-    eps: 1e-6,
-  },
-};
+/** The tiny preset's umT5 is the fixture's (README: vocab 128, dim 32, 4 heads, 2 layers, FFN 64, 32 buckets, text_len 64). */
+const PRESET: ModelPreset = TINY;
 const S = PRESET.text.textLen;
 const D = PRESET.text.dim;
 
