@@ -10,7 +10,7 @@ import {
   type ProvenanceSummary,
 } from './model-dir';
 import { allFinite, noiseStream, standardNormal } from './noise';
-import type { Action, ActionSource, NoPlan, Plan, PlanOutcome } from './plan';
+import type { Action, ActionSource, NoPlan, Plan, PlanOutcome, StageTimings } from './plan';
 import { type GeometricContext, geometricActions, learnedActions } from './stages/action';
 import { decodeLatents, type DecodedVideo } from './stages/decode';
 import { Observation, type ObservationSnapshot } from './stages/observation';
@@ -231,33 +231,14 @@ export class Planner {
       );
       const actionMs = performance.now() - tAction;
       if ('reason' in action) return noPlan(action.kind, action.reason, snapshot.newestStampNs);
-      const { actions, confidence } = action;
-      const { channels, height, width } = this.manifest.latent;
-      const plan: Plan = {
-        ok: true,
-        sequence,
-        inputStampNs: snapshot.newestStampNs,
-        instruction: text,
-        actions,
-        actionSource: this.actionSource,
-        ...(confidence !== undefined ? { actionConfidence: confidence } : {}),
-        stepDtS: this.manifest.action.step_dt_s,
-        futureLatents: video.latents,
-        futureDims: [channels, video.latents.length / (channels * height * width), height, width],
-        referenceChunks: this.manifest.reference_chunks,
-        futureOffsets: [...this.manifest.future_chunk_offsets],
-        historyChunks: snapshot.historyChunks,
-        historyDroppedChunks: snapshot.droppedChunks,
-        timings: {
-          encodeMs: encodeMs + this.#lastEncodeMs,
-          historyMs: video.historyMs,
-          textMs,
-          ditMs: video.ditMs,
-          actionMs,
-          totalMs: performance.now() - t0 + this.#lastEncodeMs,
-        },
-      };
-      return plan;
+      return this.#assemble(sequence, text, snapshot, video, action, {
+        encodeMs: encodeMs + this.#lastEncodeMs,
+        historyMs: video.historyMs,
+        textMs,
+        ditMs: video.ditMs,
+        actionMs,
+        totalMs: performance.now() - t0 + this.#lastEncodeMs,
+      });
     } catch (err) {
       const stamp = snapshot?.newestStampNs;
       if (err instanceof Cancelled) return noPlan('cancelled', 'cancelled between network calls', stamp);
@@ -281,6 +262,35 @@ export class Planner {
 
   async close(): Promise<void> {
     await this.#engine.close();
+  }
+
+  #assemble(
+    sequence: number,
+    instruction: string,
+    snapshot: ObservationSnapshot,
+    video: { latents: Float32Array },
+    action: { actions: Action[]; confidence?: number },
+    timings: StageTimings,
+  ): Plan {
+    const m = this.manifest;
+    const { channels, height, width } = m.latent;
+    return {
+      ok: true,
+      sequence,
+      inputStampNs: snapshot.newestStampNs,
+      instruction,
+      actions: action.actions,
+      actionSource: this.actionSource,
+      ...(action.confidence !== undefined ? { actionConfidence: action.confidence } : {}),
+      stepDtS: m.action.step_dt_s,
+      futureLatents: video.latents,
+      futureDims: [channels, video.latents.length / (channels * height * width), height, width],
+      referenceChunks: m.reference_chunks,
+      futureOffsets: [...m.future_chunk_offsets],
+      historyChunks: snapshot.historyChunks,
+      historyDroppedChunks: snapshot.droppedChunks,
+      timings,
+    };
   }
 
   /** Motion from the denoised latent, by the planner's action source; finite actions or why there are none. */
