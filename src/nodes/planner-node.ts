@@ -141,7 +141,7 @@ export class PlannerNode {
       },
       problem: (message) => this.#diagnose(message),
       frame: (source) => this.#geometric.onFrame(source),
-      geometric: () => this.#geometric.context(),
+      geometric: () => (this.#planner.actionSource === 'geometric' ? this.#geometric.context() : undefined),
     });
   }
 
