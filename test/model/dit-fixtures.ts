@@ -7,6 +7,7 @@ import type { ParameterValues } from '../../src/model/onnx/serialize';
 import { modelBytes } from '../../src/model/onnx/serialize';
 import { type ModelPreset, TINY } from '../../src/model/presets';
 import { SafetensorsFile } from '../../src/model/weights/safetensors';
+import { type FixtureTensor, OFFICIAL_TINY } from '../official-fixtures';
 
 /**
  * The official-tiny golden fixtures (test/fixtures/official-tiny, made by the release's own code; see its README):
@@ -14,41 +15,10 @@ import { SafetensorsFile } from '../../src/model/weights/safetensors';
  * graph names (the release's names without `vgm.`), and the comparison metric of every fixture test.
  */
 
-export const FIXTURES = join(__dirname, '..', 'fixtures', 'official-tiny');
+export { f32, readFixture, type FixtureTensor } from '../official-fixtures';
+export { relativeError as rel } from '../official-fixtures';
+export const FIXTURES = OFFICIAL_TINY;
 const CHECKPOINT = join(FIXTURES, 'svn_ckpt', 'diffusion_pytorch_model.safetensors');
-
-export interface FixtureTensor {
-  dtype: 'F32' | 'I64';
-  shape: number[];
-  data: Float32Array | BigInt64Array;
-}
-
-/** All tensors of a small fixture .safetensors file (F32 and I64; the shared reader only returns floats). */
-export function readFixture(file: string): Map<string, FixtureTensor> {
-  const bytes = readFileSync(join(FIXTURES, file));
-  const headerLen = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLen).toString('utf8')) as Record<
-    string,
-    { dtype: string; shape: number[]; data_offsets: [number, number] }
-  >;
-  const out = new Map<string, FixtureTensor>();
-  for (const [name, e] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const [begin, end] = e.data_offsets;
-    const raw = bytes.subarray(8 + headerLen + begin, 8 + headerLen + end);
-    const copy = new Uint8Array(raw).buffer; // aligned
-    if (e.dtype === 'F32') out.set(name, { dtype: 'F32', shape: e.shape, data: new Float32Array(copy) });
-    else if (e.dtype === 'I64')
-      out.set(name, { dtype: 'I64', shape: e.shape, data: new BigInt64Array(copy) });
-  }
-  return out;
-}
-
-export function f32(t: Map<string, FixtureTensor>, name: string): Float32Array {
-  const v = t.get(name);
-  if (!v || !(v.data instanceof Float32Array)) throw new Error(`fixture has no float tensor ${name}`);
-  return v.data;
-}
 
 export function i64(t: Map<string, FixtureTensor>, name: string): BigInt64Array {
   const v = t.get(name);
@@ -137,18 +107,6 @@ export function checkpointDifferences(
     else if (s.join(',') !== p.shape.join(',')) misshaped.push(`${p.name} [${p.shape}] vs [${s}]`);
   }
   return { missing, misshaped, unused: [...shapes.keys()].filter((n) => !declared.has(n)) };
-}
-
-/** The fixtures' metric: max|ours − official| / max|official|. */
-export function rel(ours: ArrayLike<number>, official: ArrayLike<number>): number {
-  if (ours.length !== official.length) throw new Error(`length ${ours.length} ≠ ${official.length}`);
-  let diff = 0;
-  let peak = 0;
-  for (let i = 0; i < ours.length; i++) {
-    diff = Math.max(diff, Math.abs(ours[i]! - official[i]!));
-    peak = Math.max(peak, Math.abs(official[i]!));
-  }
-  return diff / peak;
 }
 
 export type Feeds = Record<string, { data: Float32Array | BigInt64Array; dims: readonly number[] }>;
