@@ -281,26 +281,3 @@ export async function futureFramesImage(
 ): Promise<FoxgloveCompressedImage> {
   return compressedImage(options.stampNs, options.frameId, 'jpeg', await encodeFutureFrames(frames, options));
 }
-
-export interface FutureTilesOptions extends StripOptions {
-  readonly stampNs: TimeNs;
-  readonly frameId: string;
-  /** One label per frame, e.g. '+1 s'; drawn below each tile. */
-  readonly labels?: readonly string[];
-}
-
-/** The frames tiled, labels below each tile, as one JPEG (the planner's preview path today). */
-export async function encodeFutureTiles(
-  frames: readonly RgbFrame[],
-  options: Omit<FutureTilesOptions, 'stampNs' | 'frameId'>,
-): Promise<Uint8Array> {
-  return jpeg(renderStrip(frames, options.labels ?? [], options), options.jpegQuality ?? 80);
-}
-
-/** foxglove_msgs/CompressedImage (JPEG) of the frames tiled. */
-export async function futureTilesImage(
-  frames: readonly RgbFrame[],
-  options: FutureTilesOptions,
-): Promise<FoxgloveCompressedImage> {
-  return compressedImage(options.stampNs, options.frameId, 'jpeg', await encodeFutureTiles(frames, options));
-}

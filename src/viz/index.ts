@@ -27,17 +27,15 @@ export {
 export type { AnnotationOptions, SceneOptions, TransformsInput } from './foxglove';
 export {
   encodeFutureFrames,
-  encodeFutureTiles,
   framesFromChunks,
   futureFramesFromChunks,
   futureFramesImage,
   futureLabel,
-  futureTilesImage,
   renderStrip,
   stripLayout,
   tileFrames,
 } from './future-tiles';
-export type { FutureFrame, FutureTilesOptions, RgbFrame, StripLayout, StripOptions } from './future-tiles';
+export type { FutureFrame, RgbFrame, StripLayout, StripOptions } from './future-tiles';
 export {
   CLOSE_CODES,
   FOXGLOVE_SUBPROTOCOLS,

@@ -6,7 +6,6 @@ import {
   futureFramesFromChunks,
   futureFramesImage,
   futureLabel,
-  futureTilesImage,
   renderStrip,
   stripLayout,
   textWidth,
@@ -161,12 +160,5 @@ describe('viz imagined-future tiles', () => {
         assert.ok(Math.abs(v - c[ch]!) <= 12, `tile ${i} channel ${ch}: ${v} vs ${c[ch]}`),
       );
     });
-  });
-
-  it('keeps the planner’s current preview path (RGB frames and label strings) working', async () => {
-    const frames = framesFromChunks(new Float32Array(8 * 3 * 16 * 16).fill(0.5), [8, 3, 16, 16]);
-    const msg = await futureTilesImage(frames, { stampNs: 1n, frameId: 'cam', labels: ['+1 s'] });
-    const meta = await sharp(msg.data).metadata();
-    assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 1036, 588]);
   });
 });
