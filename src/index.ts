@@ -9,8 +9,8 @@ export { OFFICIAL, TINY, PRESETS, type ModelPreset } from './model/presets';
 export { Planner, PlannerError, type LoadReport, type PlannerOptions } from './planner/planner';
 export type { Action, NoPlan, Plan, PlanOutcome, StageTimings } from './planner/plan';
 export { runBenchmark, type BenchReport } from './planner/bench';
-export { ControllerNode } from './nodes/controller-node';
-export { PlannerNode } from './nodes/planner-node';
+export { ControllerNode } from './nodes/controller/node';
+export { PlannerNode } from './nodes/planner/node';
 export { wireNavigationNodes, type NavigationNodes } from './nodes/wiring';
 export { InMemoryTransport, VirtualClock, WallClock } from './transport/memory';
 export {

@@ -12,7 +12,7 @@ import {
   type SafetyInputs,
   type StopReason,
 } from './safety';
-import { ZERO_TWIST, groundPoseFromRos, isFiniteTwist, type BodyTwist, type Pose2D } from './se2';
+import { ZERO_TWIST, groundPoseFromRos, isFiniteTwist, type BodyTwist, type Pose2D } from '../geometry/se2';
 import { robotInPlanFrame, trackingCommand } from './tracking';
 import {
   InvalidPlanError,
@@ -21,7 +21,7 @@ import {
   trajectoryEndNs,
   trajectoryFromPlan,
   type Trajectory,
-} from './trajectory';
+} from '../geometry/trajectory';
 
 export type ControllerParams = { readonly controller: ControllerConfig; readonly safety: SafetyConfig };
 

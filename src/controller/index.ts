@@ -39,8 +39,8 @@ export {
   twistBetween,
   wrapAngle,
   yawFromQuaternion,
-} from './se2';
-export type { BodyTwist, Pose2D } from './se2';
+} from '../geometry/se2';
+export type { BodyTwist, Pose2D } from '../geometry/se2';
 export { robotInPlanFrame, trackingCommand } from './tracking';
 export type { TrackingCommand, TrackingGains } from './tracking';
 export {
@@ -52,5 +52,5 @@ export {
   sampleTrajectory,
   trajectoryEndNs,
   trajectoryFromPlan,
-} from './trajectory';
-export type { Trajectory, TrajectorySample } from './trajectory';
+} from '../geometry/trajectory';
+export type { Trajectory, TrajectorySample } from '../geometry/trajectory';

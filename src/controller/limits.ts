@@ -1,4 +1,4 @@
-import { isFiniteTwist, type BodyTwist } from './se2';
+import { isFiniteTwist, type BodyTwist } from '../geometry/se2';
 
 export interface VelocityLimits {
   readonly max_vx_mps: number;

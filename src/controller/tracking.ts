@@ -1,5 +1,5 @@
-import { between, type BodyTwist, type Pose2D } from './se2';
-import type { TrajectorySample } from './trajectory';
+import { between, type BodyTwist, type Pose2D } from '../geometry/se2';
+import type { TrajectorySample } from '../geometry/trajectory';
 
 export interface TrackingGains {
   /** Proportional gain on the position error, 1/s (m/s of command per m of error). */

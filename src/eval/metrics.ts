@@ -5,8 +5,8 @@
  */
 import type { PlanMsg, PlannerStatusMsg } from '../messages/ros';
 import { nsToSeconds, secondsToNs, stampToNs, type TimeNs } from '../messages/time';
-import { between, wrapAngle, type Pose2D } from '../controller/se2';
-import { InvalidPlanError, trajectoryFromPlan, type Trajectory } from '../controller/trajectory';
+import { between, wrapAngle, type Pose2D } from '../geometry/se2';
+import { InvalidPlanError, trajectoryFromPlan, type Trajectory } from '../geometry/trajectory';
 import {
   commandJerk,
   commandSamples,

@@ -4,7 +4,7 @@
  */
 import type { Odometry } from '../messages/ros';
 import { nsToSeconds, type TimeNs } from '../messages/time';
-import { groundPoseFromRos, wrapAngle, type BodyTwist, type Pose2D } from '../controller/se2';
+import { groundPoseFromRos, wrapAngle, type BodyTwist, type Pose2D } from '../geometry/se2';
 
 export interface OdometrySample {
   readonly stampNs: TimeNs;

@@ -1,7 +1,7 @@
 import type { SvnavConfig } from '../config/schema';
 import type { Transport } from '../transport/transport';
-import { ControllerNode } from './controller-node';
-import { PlannerNode, type PlannerNodeOptions, type PlannerRuntime } from './planner-node';
+import { ControllerNode } from './controller/node';
+import { PlannerNode, type PlannerNodeOptions, type PlannerRuntime } from './planner/node';
 
 /** The planner and controller nodes of one robot, connected through one transport. */
 export interface NavigationNodes {

@@ -1,7 +1,7 @@
 import { BagError, describeError } from '../bag/errors';
 import { BagReader } from '../bag/reader';
 import type { SvnavConfig } from '../config/schema';
-import { groundPoseFromRos, between } from '../controller/se2';
+import { groundPoseFromRos, between } from '../geometry/se2';
 import { EvalCollector, evalTopicsFromConfig } from '../eval/collect';
 import { evaluateRun } from '../eval/metrics';
 import type { EvalReport } from '../eval/report';

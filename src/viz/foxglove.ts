@@ -5,7 +5,7 @@
  */
 import type { Odometry, Pose, Quaternion } from '../messages/ros';
 import { nsToStamp, type TimeNs } from '../messages/time';
-import { compose, type Pose2D } from '../controller/se2';
+import { compose, type Pose2D } from '../geometry/se2';
 import {
   clipPolylinesToImage,
   mountRotation,

@@ -7,8 +7,8 @@
 import type { PlanMsg, Pose } from '../messages/ros';
 import { nsToStamp, type TimeNs } from '../messages/time';
 import type { Action, Plan } from '../planner/plan';
-import { compose, integrateTwist, type BodyTwist, type Pose2D } from '../controller/se2';
-import { trajectoryFromPlan } from '../controller/trajectory';
+import { compose, integrateTwist, type BodyTwist, type Pose2D } from '../geometry/se2';
+import { trajectoryFromPlan } from '../geometry/trajectory';
 
 export interface PlanPath {
   readonly sequence: number;

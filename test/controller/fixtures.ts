@@ -1,7 +1,7 @@
 import { Observable, type Subscription } from 'rxjs';
 import { parseConfig, type SvnavConfig } from '../../src/config';
 import type { Pose2D } from '../../src/controller';
-import { ControllerNode } from '../../src/nodes/controller-node';
+import { ControllerNode } from '../../src/nodes/controller/node';
 import {
   RosTypes,
   type Odometry,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BagReader, generateDemoBag } from '../../src/bag';
-import { between } from '../../src/controller/se2';
+import { between } from '../../src/geometry/se2';
 import { defaultConfig } from '../../src/config';
 import { evaluateBag } from '../../src/eval/bag';
 import { EvalCollector, evalTopicsFromConfig } from '../../src/eval/collect';

@@ -1,7 +1,7 @@
 import { parseConfig, type SvnavConfig } from '../../src/config';
 import type { CompressedImage, Image, Odometry } from '../../src/messages/ros';
 import { nsToStamp, type TimeNs } from '../../src/messages/time';
-import { PlannerNode } from '../../src/nodes/planner-node';
+import { PlannerNode } from '../../src/nodes/planner/node';
 import { Planner } from '../../src/planner/planner';
 import { InMemoryTransport, VirtualClock } from '../../src/transport/memory';
 import type { Logger } from '../../src/transport/transport';

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import type { Pose2D } from '../../src/controller/se2';
+import type { Pose2D } from '../../src/geometry/se2';
 import { commandsMotion, StuckDetector, type StuckAssessment } from '../../src/nodes/planner/stuck';
 import type { Action } from '../../src/planner/plan';
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { CdrCodec } from '../../src/bag/codec';
-import { InvalidPlanError } from '../../src/controller/trajectory';
+import { InvalidPlanError } from '../../src/geometry/trajectory';
 import { NS_PER_S } from '../../src/messages/time';
 import type { Plan } from '../../src/planner/plan';
 import { defaultConfig } from '../../src/config';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { defaultConfig, loadConfigFile, type SvnavConfig } from '../../config';
 import { PlannerNodeEntry } from '../../nodes/planner/entry';
 import { CameraRelayNode } from '../../nodes/camera-relay';
-import { ControllerNode } from '../../nodes/controller-node';
+import { ControllerNode } from '../../nodes/controller/node';
 import { RosEnvironmentError } from '../../transport/ros/environment';
 import { onTerminationRequest } from '../../transport/ros/termination';
 import { loadRclnodejsTransport, type LoadOptions, type RosTransport } from '../../transport/ros/load';

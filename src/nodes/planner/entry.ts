@@ -1,7 +1,7 @@
 import type { SvnavConfig } from '../../config/schema';
 import { Planner, type PlannerOptions } from '../../planner/planner';
 import type { Transport } from '../../transport/transport';
-import { PlannerNode } from '../planner-node';
+import { PlannerNode } from './node';
 
 /** `Planner.load`'s options from the configuration. */
 export function plannerOptions(config: SvnavConfig, log: (line: string) => void): PlannerOptions {

@@ -1,4 +1,4 @@
-import { compose, IDENTITY_POSE, type Pose2D } from '../../controller/se2';
+import { compose, IDENTITY_POSE, type Pose2D } from '../../geometry/se2';
 import type { PlannerConfig } from '../../config/schema';
 import {
   RosTypes,

@@ -1,4 +1,4 @@
-import { groundPoseFromRos } from '../../controller/se2';
+import { groundPoseFromRos } from '../../geometry/se2';
 import type { Odometry } from '../../messages/ros';
 import { stampToNs, type TimeNs } from '../../messages/time';
 import type { InputPose } from './messages';

@@ -1,4 +1,4 @@
-import { compose, integrateTwist, twistBetween, type Pose2D, IDENTITY_POSE } from '../../controller/se2';
+import { compose, integrateTwist, twistBetween, type Pose2D, IDENTITY_POSE } from '../../geometry/se2';
 import { nsToSeconds, secondsToNs, type TimeNs } from '../../messages/time';
 import type { Action } from '../../planner/plan';
 

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { BagReader } from '../../../src/bag/reader';
 import { decodeCameraMessage } from '../../../src/camera/decode';
-import { between, compose, groundPoseFromRos, type Pose2D } from '../../../src/controller/se2';
+import { between, compose, groundPoseFromRos, type Pose2D } from '../../../src/geometry/se2';
 import type { CompressedImage, Image, Odometry } from '../../../src/messages/ros';
 import { stampToNs } from '../../../src/messages/time';
 import type { CameraInfoLike } from '../../../src/planner/actions/geometric/camera-model';

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { RayCastRenderer, type PinholeCamera } from '../../../src/bag/demo/render';
 import { buildWorld, type GridWorld } from '../../../src/bag/demo/world';
 import type { PlanarState } from '../../../src/bag/demo/motion';
-import { compose, integrateTwist, type BodyTwist, type Pose2D } from '../../../src/controller/se2';
+import { compose, integrateTwist, type BodyTwist, type Pose2D } from '../../../src/geometry/se2';
 import {
   cameraModel,
   type CameraModel,

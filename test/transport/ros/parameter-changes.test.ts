@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { defaultConfig } from '../../../src/config';
-import { ControllerNode, LIVE_CONTROLLER_PARAMETERS } from '../../../src/nodes/controller-node';
+import { ControllerNode, LIVE_CONTROLLER_PARAMETERS } from '../../../src/nodes/controller/node';
 import {
   applyParameterChanges,
   configToParameters,

@@ -1,40 +1,35 @@
-import { cleanInstruction } from '../messages/instruction';
+import { cleanInstruction } from '../../messages/instruction';
 import type { Subscription } from 'rxjs';
-import type { SvnavConfig } from '../config/schema';
-import { RosTypes, type CompressedImage, type Image, type Odometry, type StringMsg } from '../messages/ros';
-import { nsToSeconds, nsToStamp, secondsToNs, stampToNs, type TimeNs } from '../messages/time';
-import type { Planner } from '../planner/planner';
-import type { NoPlan, Plan } from '../planner/plan';
-import { Qos, type QosProfile, type Transport } from '../transport/transport';
-import { CameraInput } from './planner/camera-input';
-import { PlanCycle } from './planner/plan-cycle';
+import type { SvnavConfig } from '../../config/schema';
 import {
-  describeEpisode,
-  episodeStep,
-  INITIAL_EPISODE,
-  type Episode,
-  type EpisodeEvent,
-} from './planner/episode';
-import {
-  arrivalFromControllerStatus,
-  parseCommand,
-  PLANNER_COMMANDS,
-  untrainedVerdict,
-} from './planner/inputs';
+  RosTypes,
+  type CompressedImage,
+  type Image,
+  type Odometry,
+  type StringMsg,
+} from '../../messages/ros';
+import { nsToSeconds, nsToStamp, secondsToNs, stampToNs, type TimeNs } from '../../messages/time';
+import type { Planner } from '../../planner/planner';
+import type { NoPlan, Plan } from '../../planner/plan';
+import { Qos, type QosProfile, type Transport } from '../../transport/transport';
+import { CameraInput } from './camera-input';
+import { PlanCycle } from './plan-cycle';
+import { describeEpisode, episodeStep, INITIAL_EPISODE, type Episode, type EpisodeEvent } from './episode';
+import { arrivalFromControllerStatus, parseCommand, PLANNER_COMMANDS, untrainedVerdict } from './inputs';
 import {
   createPublishers,
   pathMessage,
   planMessage,
   statusMessage,
   type PlannerPublishers,
-} from './planner/messages';
-import { OdometryBuffer } from './planner/odometry-buffer';
-import { GeometricInputs } from './planner/geometric-context';
-import { cameraInfoTopicFor, type CameraInfoLike } from '../camera/intrinsics';
-import { previewMessage } from './planner/preview';
-import { StuckDetector } from './planner/stuck';
-import { StampAligner } from './planner/stamp-aligner';
-import { groundPoseFromRos } from '../controller/se2';
+} from './messages';
+import { OdometryBuffer } from './odometry-buffer';
+import { GeometricInputs } from './geometric-context';
+import { cameraInfoTopicFor, type CameraInfoLike } from '../../camera/intrinsics';
+import { previewMessage } from './preview';
+import { StuckDetector } from './stuck';
+import { StampAligner } from './stamp-aligner';
+import { groundPoseFromRos } from '../../geometry/se2';
 
 /** Kinds of problem remembered for de-duplication of the status topic. */
 const MAX_REPORTED_KINDS = 256;

@@ -1,5 +1,5 @@
 import type { Subscription } from 'rxjs';
-import type { SvnavConfig } from '../config/schema';
+import type { SvnavConfig } from '../../config/schema';
 import {
   RosTypes,
   type BoolMsg,
@@ -9,7 +9,7 @@ import {
   type StringMsg,
   type Twist,
   type UnitreeRequest,
-} from '../messages/ros';
+} from '../../messages/ros';
 import {
   ZERO_TWIST,
   controlPeriodNs,
@@ -22,8 +22,8 @@ import {
   type ControllerEvent,
   type ControllerState,
   type ControllerStatus,
-} from '../controller';
-import { Qos, type Publisher, type QosProfile, type Transport } from '../transport/transport';
+} from '../../controller';
+import { Qos, type Publisher, type QosProfile, type Transport } from '../../transport/transport';
 
 /** Unitree sport API StopMove: ends the current Move at once (a zero Twist is dropped by go2_ros2_sdk). */
 export const SPORT_API_STOP_MOVE = 1003;

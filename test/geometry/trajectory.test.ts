@@ -7,7 +7,7 @@ import {
   trajectoryFromPlan,
 } from '../../src/controller';
 import { NS_PER_S } from '../../src/messages/time';
-import { MS, planMsg } from './fixtures';
+import { MS, planMsg } from '../controller/fixtures';
 
 const T0 = 50n * NS_PER_S;
 const near = (a: number, b: number, tol = 1e-9) =>
