@@ -2,8 +2,6 @@ import { Command, CommanderError } from 'commander';
 import { ManifestError } from '../model/manifest';
 import { CheckpointError } from '../model/weights/checkpoint-io';
 import { WeightMismatchError } from '../model/weights/resolve';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { registerBagCommand } from './commands/bag';
 import { registerBenchCommand } from './commands/bench';
 import { registerBuildModelCommand } from './commands/build-model';
@@ -17,24 +15,7 @@ import { ConfigError } from '../config';
 import { OutputError } from '../io/output';
 import { InstructionError } from '../messages/instruction';
 import { CliError, EXIT, EXIT_STATUS_HELP } from './exit';
-
-/** The package root: the nearest directory above this file holding our package.json (works from src/ and dist/). */
-export function packageRoot(): string {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (
-      existsSync(file) &&
-      (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'sparse-video-nav'
-    )
-      return dir;
-  }
-  throw new Error(`cannot find the sparse-video-nav package.json above ${__dirname}`);
-}
-
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
-    .version;
-}
+import { packageVersion } from './package-root';
 
 /** Builds the `svnav` program; each subcommand lives in its own module under commands/. */
 export function buildProgram(): Command {

@@ -16,7 +16,7 @@ import { formatReplayReport, writeJsonReport, type ReplayReport } from '../../re
 import { consoleLogger, silentLogger } from '../../transport/memory';
 import { checkOutput, ownershipProblem } from '../../io/output';
 import { CliError, exitForSignal } from '../exit';
-import { packageRoot } from '../main';
+import { packageRoot } from '../package-root';
 import { withShutdownSignals } from '../signals';
 import { parseProviders } from './replay';
 

@@ -5,7 +5,8 @@ import { CameraRelayNode } from '../../nodes/camera-relay';
 import { ControllerNode } from '../../nodes/controller/node';
 import { RosEnvironmentError } from '../../transport/ros/environment';
 import { onTerminationRequest } from '../../transport/ros/termination';
-import { loadRclnodejsTransport, type LoadOptions, type RosTransport } from '../../transport/ros/load';
+import { loadRclnodejsTransport, type LoadOptions } from '../../transport/ros/load';
+import type { RosTransport } from '../../transport/ros/types';
 import type { Transport } from '../../transport/transport';
 
 /** What a node class offers the entry point: start, and a stop that leaves the robot standing. */

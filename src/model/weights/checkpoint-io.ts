@@ -25,6 +25,21 @@ export interface TensorInfo {
   shape: number[];
 }
 
+/**
+ * A checkpoint file seen as named tensors, whatever its format (.safetensors or a PyTorch zip .pth). Tensors are
+ * read on demand, so a multi-gigabyte file is never held in memory whole.
+ */
+export interface TensorSource {
+  readonly path: string;
+  names(): string[];
+  info(name: string): TensorInfo | undefined;
+  /** The whole tensor (row-major) converted to fp32. */
+  readFloat32(name: string): Float32Array;
+  /** Elements [start, start + count) of the row-major tensor, as fp32: lets callers stream huge tensors. */
+  readFloat32Range(name: string, start: number, count: number): Float32Array;
+  close(): void;
+}
+
 /** A checkpoint that cannot be read: the message always starts with the file's path. */
 export class CheckpointError extends Error {
   constructor(

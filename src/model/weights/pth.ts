@@ -8,9 +8,9 @@ import {
   readExactly,
   STORED_BYTES,
   type TensorInfo,
+  type TensorSource,
 } from './checkpoint-io';
 import { PickleDict, PickleTensor, unpickle } from './pickle';
-import type { TensorSource } from './tensor-source';
 import { entryDataOffset, readZipDirectory, type ZipEntry } from './zip';
 
 /** One tensor of a .pth: where its first element lies and how its elements are laid out. */

@@ -8,8 +8,8 @@ import {
   type StoredDType,
   writeAll,
   type TensorInfo,
+  type TensorSource,
 } from './checkpoint-io';
-import type { TensorSource } from './tensor-source';
 
 /** One tensor entry of a .safetensors header. */
 export interface SafetensorsEntry {

@@ -1,24 +1,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { CheckpointError, type TensorInfo } from './checkpoint-io';
+import { CheckpointError, type TensorSource } from './checkpoint-io';
 import { PthFile } from './pth';
 import { SafetensorsFile } from './safetensors';
 
-export { CheckpointError, type StoredDType, type TensorInfo } from './checkpoint-io';
-
-/**
- * A checkpoint file seen as named tensors, whatever its format (.safetensors or a PyTorch zip .pth). Tensors are
- * read on demand, so a multi-gigabyte file is never held in memory whole.
- */
-export interface TensorSource {
-  readonly path: string;
-  names(): string[];
-  info(name: string): TensorInfo | undefined;
-  /** The whole tensor (row-major) converted to fp32. */
-  readFloat32(name: string): Float32Array;
-  /** Elements [start, start + count) of the row-major tensor, as fp32: lets callers stream huge tensors. */
-  readFloat32Range(name: string, start: number, count: number): Float32Array;
-  close(): void;
-}
+export { CheckpointError, type StoredDType, type TensorInfo, type TensorSource } from './checkpoint-io';
 
 /** Opens a checkpoint by its content: a zip (PyTorch .pth) or else a .safetensors file. */
 export function openTensorFile(path: string): TensorSource {

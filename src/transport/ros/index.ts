@@ -3,6 +3,7 @@
 export { checkRosEnvironment, RosEnvironmentError, systemProbe } from './environment';
 export type { EnvironmentProbe, RosEnvironment, RosEnvironmentOptions } from './environment';
 export { loadRclnodejsTransport } from './load';
-export type { LoadOptions, RclnodejsTransportOptions, RosTransport, RosTransportFactory } from './load';
+export type { LoadOptions } from './load';
+export type { RclnodejsTransportOptions, RosTransport, RosTransportFactory } from './types';
 export { configToParameters, integerKeys, parametersToConfig } from './parameters';
 export type { ConfigParameter, ParameterKind } from './parameters';

@@ -4,7 +4,7 @@ import type { SvnavConfig } from '../../config/schema';
 import type { TimeNs } from '../../messages/time';
 import type { Clock, Logger, ParameterChangeHandler, Publisher, QosProfile } from '../transport';
 import { Qos } from '../transport';
-import type { RclnodejsTransportOptions, RosTransport, RosTransportFactory } from './load';
+import type { RclnodejsTransportOptions, RosTransport, RosTransportFactory } from './types';
 import {
   applyParameterChanges,
   configToParameters,
