@@ -6,7 +6,7 @@ import type { Twist } from '../messages/ros';
 import { nsToSeconds, secondsToNs, type TimeNs } from '../messages/time';
 import { describeSampleTime, type OdometryTrack } from './odometry';
 import type { EvalOptions, JerkStats, StopRow } from './report';
-import { rms } from './stats';
+import { rms } from '../stats/distribution';
 
 export interface StampedTwist {
   readonly timeNs: TimeNs;

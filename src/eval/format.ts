@@ -1,7 +1,7 @@
 /** Plain-text rendering of evaluation reports for a terminal: aligned columns, units in the headers. */
 import type { EvalReport, EvalSummary, RunsSummary } from './report';
 import { STAGES } from './report';
-import type { Distribution } from './stats';
+import type { Distribution } from '../stats/distribution';
 
 /** Left-aligns the first column, right-aligns the others. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {

@@ -29,5 +29,5 @@ export type {
   StopRow,
 } from './report';
 export { formatReport, formatRunsSummary, formatSummary, table } from './format';
-export { distribution, quantile, rms } from './stats';
-export type { Distribution } from './stats';
+export { distribution, quantile, rms } from '../stats/distribution';
+export type { Distribution } from '../stats/distribution';

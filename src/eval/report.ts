@@ -2,8 +2,8 @@
  * The evaluation report: one JSON document per run (a bag), per-plan rows plus a summary, a readable
  * terminal rendering, and a summary across runs pooled from the rows (not an average of averages).
  */
-import type { Distribution } from './stats';
-import { distribution } from './stats';
+import type { Distribution } from '../stats/distribution';
+import { distribution } from '../stats/distribution';
 
 export const EVAL_REPORT_VERSION = 1;
 

@@ -4,7 +4,8 @@ import { basename, join, resolve } from 'node:path';
 import { commitDirectory } from '../io/output';
 import { type ModelManifest, MANIFEST_FORMAT, type NetworkEntry, sealManifest } from './manifest';
 import type { NetworkDefinition, NetworkKey } from './network';
-import { NETWORK_BUILDERS, NETWORK_ORDER } from './networks';
+import { NETWORK_KEYS } from './network';
+import { NETWORK_BUILDERS } from './networks';
 import type { DType } from './onnx/dtype';
 import type { Tensor } from './onnx/graph';
 import { writeModel } from './onnx/serialize';
@@ -48,7 +49,7 @@ export async function buildModelDirectory(options: BuildModelOptions): Promise<M
   rmSync(tmpDir, { recursive: true, force: true });
   mkdirSync(tmpDir, { recursive: true });
   try {
-    const definitions = NETWORK_ORDER.map((key) =>
+    const definitions = NETWORK_KEYS.map((key) =>
       NETWORK_BUILDERS[key](options.preset, {
         floatType: options.floatType,
         attention: options.attention ?? 'fused',
@@ -262,7 +263,7 @@ export function describeModel(
       floatType,
       ...(chunks ? { nominalDims: { history_chunks: chunks } } : {}),
     });
-  const definitions = NETWORK_ORDER.map((key) => build(key));
+  const definitions = NETWORK_KEYS.map((key) => build(key));
   const calls = callsPerPlan(preset);
   const row = (d: NetworkDefinition, chunks?: number): DryRunNetwork => {
     const [n, critical, note] = calls[d.key];

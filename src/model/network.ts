@@ -2,15 +2,21 @@ import type { DType } from './onnx/dtype';
 import type { GraphBuilder } from './onnx/graph';
 import type { ModelPreset } from './presets';
 
-/** The networks of a model directory; each is one .onnx file named after its key. */
-export type NetworkKey =
-  | 'dit_step'
-  | 'history_compressor'
-  | 'action_context'
-  | 'action_step'
-  | 'text_encoder'
-  | 'vae_encoder'
-  | 'vae_decoder';
+/**
+ * The networks of a model directory, each one .onnx file named after its key, in data-flow order: camera →
+ * history → text → DiT → action head, then the VAE decoder (previews). Builder and planner both read this list.
+ */
+export const NETWORK_KEYS = [
+  'vae_encoder',
+  'history_compressor',
+  'text_encoder',
+  'dit_step',
+  'action_context',
+  'action_step',
+  'vae_decoder',
+] as const;
+
+export type NetworkKey = (typeof NETWORK_KEYS)[number];
 
 export interface NetworkBuildOptions {
   /** Activations and weights: fp32, or fp16 for GPUs. */

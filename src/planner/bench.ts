@@ -3,6 +3,7 @@ import type { ModelFrame } from './vae-stream';
 import type { ExecutionProvider } from './engine/types';
 import { Planner } from './planner';
 import type { StageTimings } from './plan';
+import { distribution, type Distribution } from '../stats/distribution';
 
 export interface BenchOptions {
   modelDir: string;
@@ -15,11 +16,8 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-export interface Percentiles {
-  p50: number;
-  p95: number;
-  mean: number;
-}
+/** Count, mean, p50, p95 and max of a stage's timings (ms), NumPy-style interpolated quantiles. */
+export type Percentiles = Distribution;
 
 export interface BenchReport {
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; platform: string };
@@ -45,11 +43,11 @@ export interface BenchReport {
   historyLatencyRatio: number;
 }
 
+/** Timings of a stage; the benchmark always has samples, so an empty list is a programming error. */
 export function percentiles(samples: readonly number[]): Percentiles {
-  if (samples.length === 0) return { p50: NaN, p95: NaN, mean: NaN };
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
-  return { p50: at(0.5), p95: at(0.95), mean: s.reduce((a, b) => a + b, 0) / s.length };
+  const d = distribution(samples);
+  if (d === null) throw new RangeError('no timing samples');
+  return d;
 }
 
 /** Warms up, then measures each stage of the plan cycle for several history lengths. */

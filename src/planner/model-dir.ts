@@ -1,19 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ModelManifest, ManifestError, readManifest } from '../model/manifest';
-import type { NetworkKey } from '../model/network';
+import { NETWORK_KEYS, type NetworkKey } from '../model/network';
 import { sha256File } from '../model/weights/resolve';
-
-/** The networks of a model directory, all loaded: the decoder turns the imagined latents into frames. */
-export const REQUIRED_NETWORKS: readonly NetworkKey[] = [
-  'vae_encoder',
-  'history_compressor',
-  'text_encoder',
-  'dit_step',
-  'action_context',
-  'action_step',
-  'vae_decoder',
-];
 
 export interface ModelExpectations {
   /** Resolution the camera pipeline will feed, when fixed by configuration. */
@@ -43,7 +32,7 @@ export async function openModelDirectory(
 ): Promise<ModelManifest> {
   const manifest = readManifest(dir);
   const problems: string[] = [];
-  for (const key of REQUIRED_NETWORKS) {
+  for (const key of NETWORK_KEYS) {
     if (!manifest.networks[key]) problems.push(`network ${key} is missing from model.json`);
   }
   if (expect.preset && manifest.preset !== expect.preset)

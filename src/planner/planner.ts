@@ -1,14 +1,10 @@
 import type { ModelManifest } from '../model/manifest';
+import { NETWORK_KEYS } from '../model/network';
 import { cameraModel } from './actions/geometric/camera-model';
 import type { InferenceEngine, NetworkLoadReport } from './engine/types';
 import type { ExecutionProvider } from './engine/types';
 import { WorkerInferenceEngine } from './engine/worker-engine';
-import {
-  openModelDirectory,
-  REQUIRED_NETWORKS,
-  summariseProvenance,
-  type ProvenanceSummary,
-} from './model-dir';
+import { openModelDirectory, summariseProvenance, type ProvenanceSummary } from './model-dir';
 import { allFinite, noiseStream, standardNormal } from './noise';
 import type { Action, ActionSource, NoPlan, Plan, PlanOutcome, StageTimings } from './plan';
 import { type GeometricContext, geometricActions, learnedActions } from './stages/action';
@@ -98,7 +94,7 @@ export class Planner {
       const reports = await engine.load({
         modelDir: options.modelDir,
         providers: options.providers,
-        networks: REQUIRED_NETWORKS,
+        networks: NETWORK_KEYS,
         intraOpThreads: options.intraOpThreads ?? 0,
       });
       for (const r of reports) {

@@ -1,4 +1,4 @@
-import { quantile } from '../eval/stats';
+import { quantile } from '../stats/distribution';
 
 export interface PeriodStats {
   /** Intervals measured (Twists − 1). */

@@ -3,7 +3,7 @@ import { EvalCollector, evalTopicsFromConfig } from '../../src/eval/collect';
 import { formatReport, formatRunsSummary, table } from '../../src/eval/format';
 import { evaluateRun } from '../../src/eval/metrics';
 import { poolJerk, summarizeRuns } from '../../src/eval/report';
-import { distribution, quantile } from '../../src/eval/stats';
+import { distribution, quantile } from '../../src/stats/distribution';
 import { parseConfig } from '../../src/config';
 import { closeTo, odometry, planMsg } from '../viz/fixtures';
 import { arcPose, at, commands, emptyInput, odometryTrack, plannerStatus, twist } from './fixtures';

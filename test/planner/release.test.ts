@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { ModelManifest } from '../../src/model/manifest';
-import { NETWORK_ORDER } from '../../src/model/networks';
+import { NETWORK_KEYS } from '../../src/model/network';
 import { WorkerInferenceEngine } from '../../src/planner/engine/worker-engine';
 import { decodeLatents } from '../../src/planner/stages/decode';
 import { Observation } from '../../src/planner/stages/observation';
@@ -34,7 +34,7 @@ describe('the release end to end on the official-tiny checkpoint (fp32, CPU)', f
     await engine.load({
       modelDir: model.dir,
       providers: ['cpu'],
-      networks: NETWORK_ORDER,
+      networks: NETWORK_KEYS,
       intraOpThreads: 1,
     });
     const dim = manifest.text.dit_dim;

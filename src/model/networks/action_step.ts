@@ -10,6 +10,7 @@ import {
   linear,
   mul,
   reshape,
+  scaleShift,
   silu,
   slice,
   sqrt,
@@ -18,7 +19,7 @@ import {
 } from '../onnx/ops';
 import { attention } from './former/attention';
 import { sinusoid } from './former/embed';
-import { feedForward } from './former/ffn';
+import { feedForward } from './ffn';
 import { FORMER_EPS } from './former/layer';
 
 /**
@@ -124,8 +125,7 @@ function actionBlock(
 
 /** LN(x)·(1 + scale) + shift with a LayerNorm without affine parameters. */
 function modulate(g: GraphBuilder, x: Tensor, hidden: number, shift: Tensor, scale: Tensor): Tensor {
-  const n = layerNorm(g, x, hidden, { eps: FORMER_EPS });
-  return add(g, mul(g, n, add(g, scale, g.scalar(1))), shift);
+  return scaleShift(g, layerNorm(g, x, hidden, { eps: FORMER_EPS }), scale, shift);
 }
 
 /**

@@ -16,14 +16,3 @@ export const NETWORK_BUILDERS: Readonly<Record<NetworkKey, NetworkBuilder>> = {
   action_step: buildActionStep,
   vae_decoder: buildVaeDecoder,
 };
-
-/** Data-flow order: camera → history → text → DiT → action head, then the VAE decoder (previews). */
-export const NETWORK_ORDER: readonly NetworkKey[] = [
-  'vae_encoder',
-  'history_compressor',
-  'text_encoder',
-  'dit_step',
-  'action_context',
-  'action_step',
-  'vae_decoder',
-];

@@ -441,3 +441,12 @@ function unfusedAttention(
   const o = matmul(g, probs, split(v)); // [B, h, S, hd]
   return reshape(g, transpose(g, o, [0, 2, 1, 3]), [0, 0, d]);
 }
+
+/**
+ * x·(1 + scale) + shift in `scale`'s float type: the one modulation of adaLN (DiT, action DiT) and FiLM (formers).
+ * The `1 +` keeps an all-zero modulation the identity, which is how these layers are initialised.
+ */
+export function scaleShift(g: GraphBuilder, x: Tensor, scale: Tensor, shift: Tensor): Tensor {
+  const one = g.constant(new Float32Array([1]), [], scale.dtype, 'one');
+  return add(g, mul(g, x, add(g, scale, one)), shift);
+}

@@ -1,5 +1,6 @@
 import type { GraphBuilder, Tensor } from '../../onnx/graph';
-import { add, cast, gelu, linear, mul, multiHeadAttention, rmsNorm, slice } from '../../onnx/ops';
+import { add, cast, linear, mul, multiHeadAttention, rmsNorm, slice } from '../../onnx/ops';
+import { mlp } from '../ffn';
 import { affineLayerNorm, modulate } from './common';
 import { applyRope, type RopeTable } from './rope';
 
@@ -57,20 +58,6 @@ export function wanAttention(
     const o = multiHeadAttention(g, q, k, v, heads, { scale: 1 / Math.sqrt(dim / heads) });
     return linear(g, o, 'o', dim, dim);
   });
-}
-
-/** Linear, GELU, Linear as `name.0` / `name.2`; `tanh` for the DiT FFN, exact erf for `history_proj`. */
-export function mlp(
-  g: GraphBuilder,
-  name: string,
-  x: Tensor,
-  widths: readonly [number, number, number],
-  approximate: 'none' | 'tanh',
-): Tensor {
-  const [inDim, hidden, out] = widths;
-  return g.scope(name, () =>
-    linear(g, gelu(g, linear(g, x, '0', inDim, hidden), approximate), '2', hidden, out),
-  );
 }
 
 /** x [1, S, dim] fp32 → same; `index` names the block. */

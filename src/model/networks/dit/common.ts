@@ -1,5 +1,5 @@
 import type { GraphBuilder, Tensor } from '../../onnx/graph';
-import { add, cast, mul } from '../../onnx/ops';
+import { add, cast, mul, scaleShift } from '../../onnx/ops';
 
 /**
  * Norms of the Wan DiT that the generic ops do not cover: Wan computes every LayerNorm, the modulation and the gated
@@ -48,6 +48,5 @@ export function modulate(
   shift: Tensor,
   scale: Tensor,
 ): Tensor {
-  const one = g.constant(new Float32Array([1]), [], 'float32', 'one');
-  return cast(g, add(g, mul(g, layerNorm32(g, x32, dim, eps), add(g, scale, one)), shift), g.floatType);
+  return cast(g, scaleShift(g, layerNorm32(g, x32, dim, eps), scale, shift), g.floatType);
 }

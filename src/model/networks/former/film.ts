@@ -1,5 +1,5 @@
 import type { GraphBuilder, Tensor } from '../../onnx/graph';
-import { add, cast, div, linear, mul, reduceSum, relu, splitLast, tanh } from '../../onnx/ops';
+import { cast, div, linear, mul, reduceSum, relu, scaleShift, splitLast, tanh } from '../../onnx/ops';
 
 /**
  * The release's FiLM from language (`film_layer`, OFFICIAL.md §4): `mlp` = Linear(textDim → dim), ReLU,
@@ -31,5 +31,5 @@ export function filmParameters(
 
 /** x·(1 + γ) + β */
 export function filmModulate(g: GraphBuilder, x: Tensor, film: { gamma: Tensor; beta: Tensor }): Tensor {
-  return add(g, mul(g, x, add(g, film.gamma, g.scalar(1))), film.beta);
+  return scaleShift(g, x, film.gamma, film.beta);
 }

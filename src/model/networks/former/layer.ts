@@ -2,7 +2,7 @@ import type { FormerSize } from '../../presets';
 import { type GraphBuilder, normal, type Tensor } from '../../onnx/graph';
 import { add, assertShape, layerNorm, unsqueeze } from '../../onnx/ops';
 import { attention } from './attention';
-import { feedForward } from './ffn';
+import { feedForward } from '../ffn';
 
 /** LayerNorm epsilon of the action head's former and DiT (not released; Wan's value). The release's formers use 1e-5. */
 export const FORMER_EPS = 1e-6;

@@ -2,7 +2,7 @@ import type { GraphBuilder, Tensor } from '../../onnx/graph';
 import { add, assertShape, cast, layerNorm, linear, reshape, unsqueeze } from '../../onnx/ops';
 import type { QFormerConfig } from '../../presets';
 import { formerAttention } from './attention';
-import { formerFeedForward } from './ffn';
+import { mlp } from '../ffn';
 import { filmModulate, filmParameters } from './film';
 
 /** LayerNorm epsilon of the release's formers (PyTorch's nn.LayerNorm default). */
@@ -68,7 +68,7 @@ export function qFormer(g: GraphBuilder, inputs: QFormerInputs, cfg: QFormerConf
             layerNorm(g, attended, dim, { eps: RELEASE_FORMER_EPS, affine: '1' }),
             film,
           );
-          return add(g, normed, formerFeedForward(g, normed, dim, ffMult, '2'));
+          return add(g, normed, mlp(g, '2', normed, [dim, dim * ffMult, dim], 'none', { bias: false }));
         });
       }
     });

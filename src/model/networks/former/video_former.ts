@@ -12,7 +12,7 @@ import {
 } from '../../onnx/ops';
 import type { VideoFormerConfig } from '../../presets';
 import { formerAttention } from './attention';
-import { formerFeedForward } from './ffn';
+import { mlp } from '../ffn';
 import { filmModulate, filmParameters } from './film';
 import { RELEASE_FORMER_EPS } from './qformer';
 
@@ -56,7 +56,7 @@ export function videoFormer(g: GraphBuilder, inputs: VideoFormerInputs, cfg: Vid
             layerNorm(g, y, dim, { eps: RELEASE_FORMER_EPS, affine: '2' }),
             film,
           );
-          return add(g, normed, formerFeedForward(g, normed, dim, ffMult, '3'));
+          return add(g, normed, mlp(g, '3', normed, [dim, dim * ffMult, dim], 'none', { bias: false }));
         });
       }
     });

@@ -1,4 +1,4 @@
-/** Small statistics for the evaluation report. Empty inputs give null, never NaN, so the JSON stays valid. */
+/** Small sample statistics for reports and benchmarks. Empty inputs give null, never NaN, so JSON stays valid. */
 
 export interface Distribution {
   readonly count: number;
