@@ -9,8 +9,8 @@ import { fromFloat16Array } from '../../../src/model/onnx/dtype';
 import type { GraphBuilder } from '../../../src/model/onnx/graph';
 import { Rng } from '../../../src/model/onnx/rng';
 import type { ParameterValues } from '../../../src/model/onnx/serialize';
-import { seededValues } from '../../../src/model/weights/seeded';
 import * as ort from 'onnxruntime-node';
+import { testWeights as perturbedWeights } from './weights';
 
 export interface Vol {
   c: number;
@@ -127,20 +127,9 @@ export function rmsNorm(x: Vol, gamma: Float32Array): Vol {
 
 // ── Test harness (not part of the reference arithmetic): weights and the runtime's streaming loop over ORT. ──
 
-/**
- * Seeded weights with every constant-initialised parameter (biases 0, γ 1) perturbed by N(0, 0.1), so that tests
- * also catch misplaced biases and norm scales. Returns the values for `modelBytes` and a by-name lookup.
- */
+/** The shared test weights (`./weights`) as the values for `modelBytes` and a by-name lookup for the reference. */
 export function testWeights(g: GraphBuilder, seed: number): { values: ParameterValues; W: Weights } {
-  const byName = new Map<string, Float32Array>();
-  for (const p of g.parameters) {
-    const v = seededValues(p, seed);
-    if (p.init.kind === 'constant') {
-      const noise = Rng.forParameter(seed + 1, p.name).fillNormal(new Float32Array(v.length), 0.1, 0);
-      for (let i = 0; i < v.length; i++) v[i]! += noise[i]!;
-    }
-    byName.set(p.name, v);
-  }
+  const byName = perturbedWeights(g, seed);
   const W: Weights = (name) => {
     const v = byName.get(name);
     if (!v) throw new Error(`reference wants ${name}, which the graph does not have`);
