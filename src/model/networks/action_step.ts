@@ -20,7 +20,7 @@ import {
 import { attention } from './former/attention';
 import { sinusoid } from './former/embed';
 import { feedForward } from './ffn';
-import { FORMER_EPS } from './former/layer';
+import { crossAttend, FORMER_EPS } from './former/layer';
 
 /**
  * One DDIM step of the action diffusion transformer (SYSTEM.md §2.3; paper Sec. III-F, Table A-III).
@@ -108,18 +108,7 @@ function actionBlock(
     x,
     mul(g, attention(g, 'attn1', modulate(g, x, hidden, shift!, scale!), hidden, heads), gate!),
   );
-  h = add(
-    g,
-    h,
-    attention(
-      g,
-      'attn2',
-      layerNorm(g, h, hidden, { eps: FORMER_EPS, affine: 'norm2' }),
-      hidden,
-      heads,
-      context,
-    ),
-  );
+  h = crossAttend(g, h, context, { hidden, heads });
   return add(g, h, mul(g, feedForward(g, modulate(g, h, hidden, cShift!, cScale!), hidden, ffn), cGate!));
 }
 

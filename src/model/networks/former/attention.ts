@@ -14,13 +14,7 @@ export function attention(
   heads: number,
   context: Tensor = x,
 ): Tensor {
-  return g.scope(name, () => {
-    const q = linear(g, x, 'to_q', dim, dim);
-    const k = linear(g, context, 'to_k', dim, dim);
-    const v = linear(g, context, 'to_v', dim, dim);
-    const o = multiHeadAttention(g, q, k, v, heads); // [B, S, dim]
-    return g.scope('to_out', () => linear(g, o, '0', dim, dim));
-  });
+  return projectedAttention(g, name, DIFFUSERS_NAMES, x, dim, heads, context);
 }
 
 /**
@@ -36,10 +30,37 @@ export function formerAttention(
   heads: number,
   context: Tensor = x,
 ): Tensor {
+  return projectedAttention(g, name, FLAMINGO_NAMES, x, dim, heads, context);
+}
+
+/** Where the four projections of an attention live in a checkpoint; `out` may be nested (`to_out.0`). */
+interface ProjectionNames {
+  readonly q: string;
+  readonly k: string;
+  readonly v: string;
+  readonly out: readonly [string] | readonly [string, string];
+}
+
+const DIFFUSERS_NAMES: ProjectionNames = { q: 'to_q', k: 'to_k', v: 'to_v', out: ['to_out', '0'] };
+const FLAMINGO_NAMES: ProjectionNames = { q: 'query', k: 'key', v: 'value', out: ['c_proj'] };
+
+function projectedAttention(
+  g: GraphBuilder,
+  name: string,
+  names: ProjectionNames,
+  x: Tensor,
+  dim: number,
+  heads: number,
+  context: Tensor,
+): Tensor {
   return g.scope(name, () => {
-    const q = linear(g, x, 'query', dim, dim);
-    const k = linear(g, context, 'key', dim, dim);
-    const v = linear(g, context, 'value', dim, dim);
-    return linear(g, multiHeadAttention(g, q, k, v, heads), 'c_proj', dim, dim);
+    const q = linear(g, x, names.q, dim, dim);
+    const k = linear(g, context, names.k, dim, dim);
+    const v = linear(g, context, names.v, dim, dim);
+    const o = multiHeadAttention(g, q, k, v, heads); // [B, S, dim]
+    const [outer, inner] = names.out;
+    return inner === undefined
+      ? linear(g, o, outer, dim, dim)
+      : g.scope(outer, () => linear(g, o, inner, dim, dim));
   });
 }

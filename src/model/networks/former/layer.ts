@@ -19,23 +19,24 @@ export function formerLayer(g: GraphBuilder, x: Tensor, context: Tensor, size: F
     x,
     attention(g, 'attn1', layerNorm(g, x, hidden, { eps: FORMER_EPS, affine: 'norm1' }), hidden, heads),
   );
-  h = add(
-    g,
-    h,
-    attention(
-      g,
-      'attn2',
-      layerNorm(g, h, hidden, { eps: FORMER_EPS, affine: 'norm2' }),
-      hidden,
-      heads,
-      context,
-    ),
-  );
+  h = crossAttend(g, h, context, size);
   return add(
     g,
     h,
     feedForward(g, layerNorm(g, h, hidden, { eps: FORMER_EPS, affine: 'norm3' }), hidden, ffn),
   );
+}
+
+/** h + attn2(norm2(h), context): the cross-attention residual the action formers and action DiT blocks share. */
+export function crossAttend(
+  g: GraphBuilder,
+  h: Tensor,
+  context: Tensor,
+  size: Pick<FormerSize, 'hidden' | 'heads'>,
+): Tensor {
+  const { hidden, heads } = size;
+  const normed = layerNorm(g, h, hidden, { eps: FORMER_EPS, affine: 'norm2' });
+  return add(g, h, attention(g, 'attn2', normed, hidden, heads, context));
 }
 
 /**
