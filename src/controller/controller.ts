@@ -1,6 +1,16 @@
 import type { ControllerConfig, SafetyConfig } from '../config/schema';
-import type { Odometry, PlanMsg, PlannerHeartbeatMsg } from '../messages/ros';
 import { nsToSeconds, secondsToNs, type TimeNs } from '../messages/time';
+import type { OdometrySample } from '../geometry/odometry';
+import { ZERO_TWIST, isFinitePose, isFiniteTwist, type BodyTwist, type Pose2D } from '../geometry/se2';
+import {
+  InvalidPlanError,
+  netDisplacement,
+  sampleTrajectory,
+  trajectoryEndNs,
+  trajectoryFromPlan,
+  type PlannedPath,
+  type Trajectory,
+} from '../geometry/trajectory';
 import { clampVelocity, isZeroTwist, limitAcceleration } from './limits';
 import {
   activeStopReason,
@@ -9,19 +19,11 @@ import {
   isExternalStop,
   isImmediateStop,
   updateArrival,
+  type PlannerLiveness,
   type SafetyInputs,
   type StopReason,
 } from './safety';
-import { ZERO_TWIST, groundPoseFromRos, isFiniteTwist, type BodyTwist, type Pose2D } from '../geometry/se2';
 import { robotInPlanFrame, trackingCommand } from './tracking';
-import {
-  InvalidPlanError,
-  netDisplacement,
-  sampleTrajectory,
-  trajectoryEndNs,
-  trajectoryFromPlan,
-  type Trajectory,
-} from '../geometry/trajectory';
 
 export type ControllerParams = { readonly controller: ControllerConfig; readonly safety: SafetyConfig };
 
@@ -46,10 +48,17 @@ export interface ControllerState {
 
 export type ControllerEvent =
   | { readonly kind: 'tick'; readonly timeNs: TimeNs }
-  | { readonly kind: 'plan'; readonly timeNs: TimeNs; readonly plan: PlanMsg }
-  | { readonly kind: 'odometry'; readonly timeNs: TimeNs; readonly odometry: Odometry }
+  | { readonly kind: 'plan'; readonly timeNs: TimeNs; readonly plan: PlannedPath }
+  | { readonly kind: 'odometry'; readonly timeNs: TimeNs; readonly odometry: OdometrySample }
+  /** A plan or odometry message that could not be read (the node's converter says why): stops at once. */
+  | {
+      readonly kind: 'rejected';
+      readonly timeNs: TimeNs;
+      readonly input: 'plan' | 'odometry';
+      readonly detail: string;
+    }
   | { readonly kind: 'estop'; readonly timeNs: TimeNs; readonly engaged: boolean }
-  | { readonly kind: 'heartbeat'; readonly timeNs: TimeNs; readonly heartbeat: PlannerHeartbeatMsg }
+  | { readonly kind: 'heartbeat'; readonly timeNs: TimeNs; readonly heartbeat: PlannerLiveness }
   | {
       readonly kind: 'fault';
       readonly timeNs: TimeNs;
@@ -89,44 +98,7 @@ export function controllerStep(
   params: ControllerParams,
 ): ControllerStep {
   const t = event.timeNs;
-  let next = state;
-  let notice: string | undefined;
-  switch (event.kind) {
-    case 'tick':
-      break;
-    case 'plan': {
-      const accepted = acceptPlan(state, event.plan, t, params);
-      next = accepted.state;
-      notice = accepted.notice;
-      break;
-    }
-    case 'odometry': {
-      const pose = groundPoseFromRos(event.odometry.pose.pose);
-      if ('error' in pose) {
-        notice = `odometry rejected: ${pose.error}`;
-        next = withSafety(state, { rejected: { kind: 'invalid_odometry', detail: pose.error } });
-      } else {
-        next = { ...state, odometry: { pose, receivedNs: t } };
-      }
-      break;
-    }
-    case 'estop':
-      next = withSafety(state, { estopEngaged: event.engaged === true });
-      break;
-    case 'heartbeat':
-      next = withSafety(state, {
-        heartbeat: {
-          receivedNs: t,
-          camera_age_s: event.heartbeat.camera_age_s,
-          episode_state: event.heartbeat.episode_state,
-        },
-      });
-      break;
-    case 'fault':
-      next = withSafety(state, { terminal: { kind: event.reason, detail: event.detail } });
-      break;
-  }
-
+  const { state: next, notice } = applyEvent(state, event, params);
   const decided = decideMode(next, t, params.safety);
   const enteredStopped = state.mode !== 'stopped' && decided.mode === 'stopped';
   if (event.kind === 'tick') {
@@ -150,13 +122,69 @@ export function controllerStep(
   return { state: decided, stopMove: false, ...(notice ? { notice } : {}) };
 }
 
+/** What one event changes in the state, before the supervisor decides the mode. */
+function applyEvent(
+  state: ControllerState,
+  event: ControllerEvent,
+  params: ControllerParams,
+): { state: ControllerState; notice?: string } {
+  const t = event.timeNs;
+  switch (event.kind) {
+    case 'tick':
+      return { state };
+    case 'plan':
+      return acceptPlan(state, event.plan, t, params);
+    case 'odometry':
+      return acceptOdometry(state, event.odometry, t);
+    case 'rejected':
+      return rejectInput(state, event.input, event.detail);
+    case 'estop':
+      return { state: withSafety(state, { estopEngaged: event.engaged === true }) };
+    case 'heartbeat': {
+      const { camera_age_s, episode_state } = event.heartbeat;
+      return { state: withSafety(state, { heartbeat: { receivedNs: t, camera_age_s, episode_state } }) };
+    }
+    case 'fault':
+      return { state: withSafety(state, { terminal: { kind: event.reason, detail: event.detail } }) };
+  }
+}
+
 function withSafety(state: ControllerState, change: Partial<SafetyInputs>): ControllerState {
   return { ...state, safety: { ...state.safety, ...change } };
 }
 
+/** An input that cannot be trusted stops the robot at once until the next accepted plan. */
+function rejectInput(
+  state: ControllerState,
+  input: 'plan' | 'odometry',
+  detail: string,
+): { state: ControllerState; notice: string } {
+  if (input === 'plan') {
+    return { state: withSafety(state, { rejected: { kind: 'invalid_plan', detail } }), notice: detail };
+  }
+  return {
+    state: withSafety(state, { rejected: { kind: 'invalid_odometry', detail } }),
+    notice: `odometry rejected: ${detail}`,
+  };
+}
+
+function acceptOdometry(
+  state: ControllerState,
+  odometry: OdometrySample,
+  t: TimeNs,
+): { state: ControllerState; notice?: string } {
+  // The message converter guarantees finite numbers; a sample built any other way is checked here too.
+  if (!isFinitePose(odometry.pose) || !isFiniteTwist(odometry.twist)) {
+    const numbers = { ...odometry.pose, ...odometry.twist };
+    const bad = Object.entries(numbers).find(([, v]) => !Number.isFinite(v))!;
+    return rejectInput(state, 'odometry', `${bad[0]} is ${String(bad[1])}`);
+  }
+  return { state: { ...state, odometry: { pose: odometry.pose, receivedNs: t } } };
+}
+
 function acceptPlan(
   state: ControllerState,
-  plan: PlanMsg,
+  plan: PlannedPath,
   t: TimeNs,
   params: ControllerParams,
 ): { state: ControllerState; notice?: string } {
@@ -165,10 +193,7 @@ function acceptPlan(
     trajectory = trajectoryFromPlan(plan);
   } catch (err) {
     if (!(err instanceof InvalidPlanError)) throw err;
-    return {
-      state: withSafety(state, { rejected: { kind: 'invalid_plan', detail: err.message } }),
-      notice: err.message,
-    };
+    return rejectInput(state, 'plan', err.message);
   }
   // Plans can overtake each other on a lossy link; an older input frame never replaces a newer one.
   if (state.trajectory && trajectory.stampNs <= state.trajectory.stampNs) {
@@ -282,7 +307,7 @@ function robotPose(
 ): Pose2D | undefined {
   if (!c.use_odometry_feedback || !trajectory.inputPose || !state.odometry) return undefined;
   if (nsToSeconds(t - state.odometry.receivedNs) > c.odom_timeout_s) return undefined;
-  return robotInPlanFrame(trajectory.inputPose, state.odometry.pose);
+  return robotInPlanFrame(trajectory.inputPose.pose, state.odometry.pose);
 }
 
 /** What `/svnav/controller_status` carries (as JSON). */

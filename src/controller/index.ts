@@ -1,3 +1,7 @@
+/**
+ * The pure controller: domain plans (geometry/trajectory.ts), odometry samples and time in, body twists out.
+ * It knows no message layout; the controller node converts at the boundary.
+ */
 export {
   controlPeriodNs,
   controllerStatus,
@@ -25,32 +29,6 @@ export {
   isImmediateStop,
   updateArrival,
 } from './safety';
-export type { ArrivalState, SafetyInputs, StopKind, StopReason } from './safety';
-export {
-  IDENTITY_POSE,
-  ZERO_TWIST,
-  between,
-  compose,
-  groundPoseFromRos,
-  integrateTwist,
-  inverse,
-  isFinitePose,
-  isFiniteTwist,
-  twistBetween,
-  wrapAngle,
-  yawFromQuaternion,
-} from '../geometry/se2';
-export type { BodyTwist, Pose2D } from '../geometry/se2';
+export type { ArrivalState, PlannerLiveness, SafetyInputs, StopKind, StopReason } from './safety';
 export { robotInPlanFrame, trackingCommand } from './tracking';
 export type { TrackingCommand, TrackingGains } from './tracking';
-export {
-  InvalidPlanError,
-  MAX_PLAN_STEPS,
-  MAX_STEP_DT_S,
-  MIN_STEP_DT_S,
-  netDisplacement,
-  sampleTrajectory,
-  trajectoryEndNs,
-  trajectoryFromPlan,
-} from '../geometry/trajectory';
-export type { Trajectory, TrajectorySample } from '../geometry/trajectory';

@@ -1,5 +1,4 @@
 import type { SafetyConfig } from '../config/schema';
-import type { EpisodeState } from '../messages/ros';
 import { nsToSeconds, type TimeNs } from '../messages/time';
 
 /** Why the robot is not moving. Every stop the controller makes carries one of these. */
@@ -57,7 +56,16 @@ export function isExternalStop(reason: StopReason): boolean {
 }
 
 /** Planner episode states that mean "do not move", reported through the heartbeat. */
-const ENDED_EPISODE_STATES: ReadonlySet<string> = new Set<EpisodeState>(['cancelled', 'stuck', 'failed']);
+const ENDED_EPISODE_STATES: ReadonlySet<string> = new Set(['cancelled', 'stuck', 'failed']);
+
+/**
+ * What the controller reads from the planner's heartbeat: the age of the planner's newest camera frame when
+ * the heartbeat was sent (negative: no frame yet) and the episode state (any string; unknown ones do not stop).
+ */
+export interface PlannerLiveness {
+  readonly camera_age_s: number;
+  readonly episode_state: string;
+}
 
 export interface ArrivalState {
   readonly episodeId?: string;

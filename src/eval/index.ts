@@ -1,7 +1,7 @@
 export { evaluateRun, actualWaypoints, trajectoryErrors, capNotes, MAX_NOTES_PER_KIND } from './metrics';
 export type { EvalInput } from './metrics';
 export { OdometryTrack } from './odometry';
-export type { OdometrySample, StampedOdometry } from './odometry';
+export type { StampedOdometry } from './odometry';
 export { commandJerk, commandSamples, stopEvents, stopRows } from './commands';
 export type { CommandSample, StampedControllerStatus, StampedTwist } from './commands';
 export { EvalCollector, evalTopicsFromConfig } from './collect';

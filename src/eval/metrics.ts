@@ -6,7 +6,8 @@
 import type { PlanMsg, PlannerStatusMsg } from '../messages/ros';
 import { nsToSeconds, secondsToNs, stampToNs, type TimeNs } from '../messages/time';
 import { between, wrapAngle, type Pose2D } from '../geometry/se2';
-import { InvalidPlanError, trajectoryFromPlan, type Trajectory } from '../geometry/trajectory';
+import { InvalidPlanError, type Trajectory } from '../geometry/trajectory';
+import { trajectoryFromPlanMsg } from '../messages/plan';
 import {
   commandJerk,
   commandSamples,
@@ -123,7 +124,7 @@ export function evaluateRun(input: EvalInput, overrides: Partial<EvalOptions> = 
         : (statusTotalBySequence.get(plan.sequence) ?? null);
     let trajectory: Trajectory;
     try {
-      trajectory = trajectoryFromPlan(plan);
+      trajectory = trajectoryFromPlanMsg(plan);
     } catch (err) {
       if (!(err instanceof InvalidPlanError)) throw err;
       skipped.push({

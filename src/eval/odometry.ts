@@ -2,15 +2,11 @@
  * The robot's actual motion, from odometry: samples checked for finite numbers, sorted by stamp, and
  * interpolated at any time they cover.
  */
+import type { OdometrySample } from '../geometry/odometry';
+import { wrapAngle, type Pose2D } from '../geometry/se2';
+import { odometrySampleFromMsg } from '../messages/odometry';
 import type { Odometry } from '../messages/ros';
 import { nsToSeconds, type TimeNs } from '../messages/time';
-import { groundPoseFromRos, wrapAngle, type BodyTwist, type Pose2D } from '../geometry/se2';
-
-export interface OdometrySample {
-  readonly stampNs: TimeNs;
-  readonly pose: Pose2D;
-  readonly twist: BodyTwist;
-}
 
 /** An odometry message and the time it stands for (its header stamp, or the log time when that is zero). */
 export interface StampedOdometry {
@@ -38,19 +34,12 @@ export class OdometryTrack {
     const rejected: string[] = [];
     const byStamp = new Map<TimeNs, OdometrySample>();
     for (const { stampNs, msg } of messages) {
-      const pose = groundPoseFromRos(msg.pose.pose);
-      if ('error' in pose) {
-        rejected.push(`rejected ${describeSampleTime(topic, stampNs)}: pose ${pose.error}`);
+      const sample = odometrySampleFromMsg(msg, stampNs);
+      if ('error' in sample) {
+        rejected.push(`rejected ${describeSampleTime(topic, stampNs)}: ${sample.error}`);
         continue;
       }
-      const t = msg.twist.twist;
-      const twist = { vx_mps: t.linear.x, vy_mps: t.linear.y, wz_radps: t.angular.z };
-      const bad = Object.entries(twist).find(([, v]) => typeof v !== 'number' || !Number.isFinite(v));
-      if (bad) {
-        rejected.push(`rejected ${describeSampleTime(topic, stampNs)}: twist ${bad[0]} is ${String(bad[1])}`);
-        continue;
-      }
-      byStamp.set(stampNs, { stampNs, pose, twist });
+      byStamp.set(stampNs, sample);
     }
     const samples = [...byStamp.values()].sort((a, b) =>
       a.stampNs < b.stampNs ? -1 : a.stampNs > b.stampNs ? 1 : 0,

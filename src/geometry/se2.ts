@@ -1,5 +1,3 @@
-import type { Pose, Quaternion } from '../messages/ros';
-
 /**
  * Planar rigid motions (SE(2)) in the ground plane of REP-103: x forward, y left, theta counter-clockwise.
  * A pose is "b expressed in a's frame" wherever two frames are involved; `compose(a, b)` chains them.
@@ -15,6 +13,26 @@ export interface BodyTwist {
   readonly vx_mps: number;
   readonly vy_mps: number;
   readonly wz_radps: number;
+}
+
+/** A pose together with the frame it is expressed in (e.g. the plan frame in the odometry frame). */
+export interface FramedPose {
+  readonly frameId: string;
+  readonly pose: Pose2D;
+}
+
+/** An orientation in 3D, laid out as geometry_msgs/Quaternion; any non-zero scale is accepted. */
+export interface Quaternion {
+  readonly x: number;
+  readonly y: number;
+  readonly z: number;
+  readonly w: number;
+}
+
+/** A rigid pose in 3D, laid out as geometry_msgs/Pose: what odometry and plans carry before ground projection. */
+export interface Pose3D {
+  readonly position: { readonly x: number; readonly y: number; readonly z: number };
+  readonly orientation: Quaternion;
 }
 
 export const IDENTITY_POSE: Pose2D = Object.freeze({ x_m: 0, y_m: 0, theta_rad: 0 });
@@ -104,7 +122,7 @@ export function yawFromQuaternion(q: Quaternion): number {
  * Projects a 3D ROS pose onto the ground plane, or explains why it cannot: a non-finite number or a
  * quaternion of (near) zero norm, which has no orientation.
  */
-export function groundPoseFromRos(pose: Pose): Pose2D | { error: string } {
+export function groundPoseFromRos(pose: Pose3D): Pose2D | { error: string } {
   const { position: p, orientation: q } = pose;
   const numbers: Record<string, number> = {
     'position.x': p.x,

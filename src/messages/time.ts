@@ -9,6 +9,20 @@ export function stampToNs(t: Time): TimeNs {
   return BigInt(t.sec) * NS_PER_S + BigInt(t.nanosec);
 }
 
+/**
+ * What makes a received stamp unusable (a non-integer second, a nanosecond outside [0, 1e9)), naming the
+ * field, or undefined when `stampToNs` can take it.
+ */
+export function stampProblem(
+  t: Time,
+): { field: 'sec' | 'nanosec'; value: unknown; reason: string } | undefined {
+  if (!Number.isSafeInteger(t.sec)) return { field: 'sec', value: t.sec, reason: 'not an integer' };
+  if (!Number.isSafeInteger(t.nanosec) || t.nanosec < 0 || t.nanosec >= 1e9) {
+    return { field: 'nanosec', value: t.nanosec, reason: 'not an integer in [0, 1e9)' };
+  }
+  return undefined;
+}
+
 export function nsToStamp(ns: TimeNs): Time {
   const sec = ns / NS_PER_S;
   let nanosec = ns % NS_PER_S;

@@ -1,3 +1,5 @@
+import type { FramedPose } from '../geometry/se2';
+import type { PlannedPath } from '../geometry/trajectory';
 import type { TimeNs } from '../messages/time';
 
 /** One relative motion between consecutive 4 FPS frames (REP-103, robot frame of the previous step). */
@@ -67,4 +69,23 @@ export type PlanOutcome = Plan | NoPlan;
 /** Seconds after the plan's input frame at which future chunk i ends (chunks are 1 s at 4 FPS). */
 export function futureChunkTimes(offsets: readonly number[], chunkSeconds = 1): number[] {
   return offsets.map((o) => (o + 1) * chunkSeconds);
+}
+
+/**
+ * The plan as the path the robot is to follow (what its Plan message states), for code in the same process
+ * as the planner: `baseFrameId` is the robot's base frame, `inputPose` the plan frame in odometry when known.
+ */
+export function plannedPathFromPlan(
+  plan: Plan,
+  where: { readonly baseFrameId: string; readonly episodeId: string; readonly inputPose?: FramedPose },
+): PlannedPath {
+  return {
+    sequence: plan.sequence,
+    episodeId: where.episodeId,
+    stampNs: plan.inputStampNs,
+    baseFrameId: where.baseFrameId,
+    step_dt_s: plan.stepDtS,
+    steps: plan.actions,
+    ...(where.inputPose ? { inputPose: where.inputPose } : {}),
+  };
 }

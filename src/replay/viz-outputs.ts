@@ -2,6 +2,7 @@ import type { Subscription } from 'rxjs';
 import { cameraInfoTopicFor } from '../camera/intrinsics';
 import type { SvnavConfig } from '../config/schema';
 import { RosTypes, type Image, type Odometry, type PlanMsg } from '../messages/ros';
+import { trajectoryFromPlanMsg } from '../messages/plan';
 import { stampToNs } from '../messages/time';
 import type { Publisher, Transport } from '../transport/transport';
 import {
@@ -13,7 +14,6 @@ import {
   type PinholeIntrinsics,
 } from '../viz/camera';
 import { frameTransforms, pathImageAnnotations, pathPosesInFrame, pathSceneUpdate } from '../viz/foxglove';
-import { planPathFromMsg } from '../viz/path';
 import { VIZ_TOPICS, VIZ_TOPIC_TYPES } from '../viz/topics';
 
 /**
@@ -86,7 +86,7 @@ export class VizOutputs {
   }
 
   #onPlan(msg: PlanMsg): void {
-    const path = planPathFromMsg(msg, { odomFrameId: this.#odomFrameId });
+    const path = trajectoryFromPlanMsg(msg, { odomFrameId: this.#odomFrameId });
     this.#pub?.poses.publish(pathPosesInFrame(path));
     this.#pub?.scene.publish(pathSceneUpdate(path));
     if (this.#intrinsics) {

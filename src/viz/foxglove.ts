@@ -6,6 +6,7 @@
 import type { Odometry, Pose, Quaternion } from '../messages/ros';
 import { nsToStamp, type TimeNs } from '../messages/time';
 import { compose, type Pose2D } from '../geometry/se2';
+import { pathDuration_s, samplePath, type Trajectory } from '../geometry/trajectory';
 import {
   clipPolylinesToImage,
   mountRotation,
@@ -25,7 +26,6 @@ import type {
   SceneUpdate,
 } from './foxglove-msgs';
 import { LineType, PointsAnnotationType } from './foxglove-msgs';
-import { pathDuration_s, samplePath, type PlanPath } from './path';
 
 export function yawQuaternion(theta_rad: number): Quaternion {
   return { x: 0, y: 0, z: Math.sin(theta_rad / 2), w: Math.cos(theta_rad / 2) };
@@ -40,14 +40,14 @@ function groundPose(p: Pose2D): Pose {
  * known (the path then stays where it was planned while the robot walks it), otherwise the base frame at
  * the plan stamp (Foxglove looks that frame up in its TF history at the message timestamp).
  */
-function posesForDisplay(path: PlanPath, poses: readonly Pose2D[]): { frameId: string; poses: Pose2D[] } {
+function posesForDisplay(path: Trajectory, poses: readonly Pose2D[]): { frameId: string; poses: Pose2D[] } {
   const input = path.inputPose;
   if (!input) return { frameId: path.baseFrameId, poses: [...poses] };
   return { frameId: input.frameId, poses: poses.map((p) => compose(input.pose, p)) };
 }
 
 /** foxglove_msgs/PosesInFrame of the plan's waypoints (the pose at the stamp first). */
-export function pathPosesInFrame(path: PlanPath): PosesInFrame {
+export function pathPosesInFrame(path: Trajectory): PosesInFrame {
   const { frameId, poses } = posesForDisplay(path, path.waypoints);
   return { timestamp: nsToStamp(path.stampNs), frame_id: frameId, poses: poses.map(groundPose) };
 }
@@ -70,7 +70,7 @@ export interface SceneOptions {
 }
 
 /** foxglove_msgs/SceneUpdate with the path as a line strip coloured by time, and heading arrows. */
-export function pathSceneUpdate(path: PlanPath, options: SceneOptions = {}): SceneUpdate {
+export function pathSceneUpdate(path: Trajectory, options: SceneOptions = {}): SceneUpdate {
   const samples = samplePath(path, options.samplesPerStep ?? 4);
   const duration = pathDuration_s(path);
   const { frameId, poses } = posesForDisplay(
@@ -173,7 +173,7 @@ export interface AnnotationOptions {
 }
 
 /** Length of the path on the ground. */
-function pathLength_m(path: PlanPath): number {
+function pathLength_m(path: Trajectory): number {
   const w = path.waypoints;
   let sum = 0;
   for (let k = 1; k < w.length; k++) sum += Math.hypot(w[k]!.x_m - w[k - 1]!.x_m, w[k]!.y_m - w[k - 1]!.y_m);
@@ -187,7 +187,7 @@ function pathLength_m(path: PlanPath): number {
  * path (its start under the robot is below the image); the label says when none of it is in view.
  */
 export function pathImageAnnotations(
-  path: PlanPath,
+  path: Trajectory,
   camera: { readonly mount: CameraMount; readonly intrinsics: PinholeIntrinsics },
   options: AnnotationOptions = {},
 ): ImageAnnotations {

@@ -13,8 +13,6 @@ export {
   projectOptical,
 } from './camera';
 export type { CameraInfoLike, CameraMount, ImagePoint, OpticalPoint, PinholeIntrinsics } from './camera';
-export { pathDuration_s, planPathFromMsg, planPathFromPlan, samplePath } from './path';
-export type { PathSample, PlanPath, PlanPathOptions } from './path';
 export {
   compressedImage,
   frameTransforms,

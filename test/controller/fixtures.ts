@@ -1,6 +1,6 @@
 import { Observable, type Subscription } from 'rxjs';
 import { parseConfig, type SvnavConfig } from '../../src/config';
-import type { Pose2D } from '../../src/controller';
+import type { Pose2D } from '../../src/geometry/se2';
 import { ControllerNode } from '../../src/nodes/controller/node';
 import {
   RosTypes,

@@ -10,7 +10,7 @@ import {
   wrapAngle,
   yawFromQuaternion,
   type Pose2D,
-} from '../../src/controller';
+} from '../../src/geometry/se2';
 
 const near = (a: number, b: number, tol = 1e-9) => Math.abs(a - b) <= tol;
 const samePose = (a: Pose2D, b: Pose2D, tol = 1e-9) =>

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import sharp from 'sharp';
-import { trajectoryFromPlan } from '../../src/controller';
+import { trajectoryFromPlanMsg } from '../../src/messages/plan';
 import type {
   CompressedImage,
   Path,
@@ -89,7 +89,7 @@ describe('PlannerNode (real tiny model, in-memory transport, virtual time)', fun
     assert.equal(first.untrained_model, true);
     assert.deepEqual([first.action_source, first.action_confidence], ['learned', -1], 'the seeded head');
     // The controller accepts it as is.
-    const trajectory = trajectoryFromPlan(second);
+    const trajectory = trajectoryFromPlanMsg(second);
     assert.equal(trajectory.stampNs, stampOf(next));
 
     const path = r.on<Path>(PATH)[1]!;

@@ -11,7 +11,7 @@ import {
   pathPosesInFrame,
   pathSceneUpdate,
 } from '../../src/viz/foxglove';
-import { planPathFromMsg } from '../../src/viz/path';
+import { trajectoryFromPlanMsg } from '../../src/messages/plan';
 import { VIZ_TOPICS, VIZ_TOPIC_TYPES } from '../../src/viz/topics';
 import { odometry, planMsg } from './fixtures';
 
@@ -30,7 +30,7 @@ describe('viz messages in a rosbag2 MCAP', () => {
 
   it('writes every viz topic with the foxglove_msgs ros2msg schema and reads it back equal', async () => {
     const stamp = 1_700_000_003n * NS_PER_S;
-    const path = planPathFromMsg(
+    const path = trajectoryFromPlanMsg(
       planMsg({ stampNs: stamp, dx_m: 0.1, dtheta_rad: 0.05, inputPose: { x_m: 1, y_m: 2, theta_rad: 0.3 } }),
     );
     const mount: CameraMount = { frameId: 'front_camera', height_m: 0.32, pitch_rad: 0, forward_m: 0.28 };

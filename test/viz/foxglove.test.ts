@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { CdrCodec } from '../../src/bag/codec';
-import { InvalidPlanError } from '../../src/geometry/trajectory';
+import { InvalidPlanError, trajectoryFromPlan } from '../../src/geometry/trajectory';
+import { trajectoryFromPlanMsg } from '../../src/messages/plan';
 import { NS_PER_S } from '../../src/messages/time';
-import type { Plan } from '../../src/planner/plan';
+import { plannedPathFromPlan, type Plan } from '../../src/planner/plan';
 import { defaultConfig } from '../../src/config';
 import {
   cameraMountFromConfig,
@@ -19,7 +20,6 @@ import {
   pathSceneUpdate,
   timeColor,
 } from '../../src/viz/foxglove';
-import { planPathFromMsg, planPathFromPlan, samplePath } from '../../src/viz/path';
 import { FoxgloveTypes } from '../../src/viz/topics';
 import { closeTo, odometry, planMsg } from './fixtures';
 
@@ -38,7 +38,7 @@ function plain(value: unknown): unknown {
 }
 
 describe('viz foxglove messages', () => {
-  const forward = planPathFromMsg(planMsg({ stampNs: STAMP, sequence: 7, dx_m: 0.1 }));
+  const forward = trajectoryFromPlanMsg(planMsg({ stampNs: STAMP, sequence: 7, dx_m: 0.1 }));
 
   it('builds the path from a Plan message with the controller trajectory, waypoints in the plan frame', () => {
     assert.equal(forward.waypoints.length, 9);
@@ -47,7 +47,7 @@ describe('viz foxglove messages', () => {
     assert.equal(forward.stampNs, STAMP);
     assert.equal(forward.inputPose, undefined);
     assert.throws(
-      () => planPathFromMsg(planMsg({ stampNs: STAMP, dx_m: [0.1, NaN], n: 2 })),
+      () => trajectoryFromPlanMsg(planMsg({ stampNs: STAMP, dx_m: [0.1, NaN], n: 2 })),
       InvalidPlanError,
     );
   });
@@ -55,8 +55,10 @@ describe('viz foxglove messages', () => {
   it('gives the same path from the planner’s in-process Plan as from its message', () => {
     const actions = [0.1, 0.12, 0.1].map((dx, k) => ({ dx_m: dx, dy_m: 0.01 * k, dtheta_rad: 0.05 }));
     const plan = { ok: true, sequence: 3, inputStampNs: STAMP, actions, stepDtS: 0.25 } as unknown as Plan;
-    const fromPlan = planPathFromPlan(plan, { baseFrameId: 'base_link' });
-    const fromMsg = planPathFromMsg(
+    const fromPlan = trajectoryFromPlan(
+      plannedPathFromPlan(plan, { baseFrameId: 'base_link', episodeId: 'episode-1' }),
+    );
+    const fromMsg = trajectoryFromPlanMsg(
       planMsg({
         stampNs: STAMP,
         sequence: 3,
@@ -69,19 +71,8 @@ describe('viz foxglove messages', () => {
     assert.deepEqual(fromPlan, fromMsg);
   });
 
-  it('samples turning steps along their arcs, passing through every waypoint', () => {
-    const turn = planPathFromMsg(planMsg({ stampNs: STAMP, n: 2, dx_m: 0.2, dtheta_rad: 0.4 }));
-    const s = samplePath(turn, 4);
-    assert.equal(s.length, 9);
-    assert.deepEqual(s[4]!.pose, turn.waypoints[1]);
-    closeTo(s[8]!.t_s, 0.5, 1e-12, 'end time');
-    // Midway through the first arc the heading is half the step's turn.
-    closeTo(s[2]!.pose.theta_rad, 0.2, 1e-12, 'mid heading');
-    assert.throws(() => samplePath(turn, 0), /positive integer, got 0/);
-  });
-
   it('draws PosesInFrame in the odometry frame when the plan carries its input pose', () => {
-    const path = planPathFromMsg(
+    const path = trajectoryFromPlanMsg(
       planMsg({ stampNs: STAMP, dx_m: 0.1, inputPose: { x_m: 2, y_m: 1, theta_rad: Math.PI / 2 } }),
     );
     const msg = pathPosesInFrame(path);
@@ -155,7 +146,7 @@ describe('viz foxglove messages', () => {
     const intrinsics = intrinsicsFromHfov(640, 480, 90);
     // Starts 0.5 m ahead of base_link, so every point is in front of the lens; the floor is in view from
     // d = f·h / (H/2) = 320 / 240 m on.
-    const path = planPathFromMsg(planMsg({ stampNs: STAMP, dx_m: 0.25 }));
+    const path = trajectoryFromPlanMsg(planMsg({ stampNs: STAMP, dx_m: 0.25 }));
     const ahead = { ...path, waypoints: path.waypoints.map((w) => ({ ...w, x_m: w.x_m + 0.5 })) };
     const msg = pathImageAnnotations(ahead, { mount, intrinsics }, { samplesPerStep: 1 });
     assert.deepEqual(msg.timestamp, { sec: 1_700_000_010, nanosec: 250_000_000 });
@@ -203,7 +194,7 @@ describe('viz foxglove messages', () => {
     });
     const mount = cameraMountFromConfig(demo);
     // 8 steps of 0.25 m turning 0.1 rad each: a 2 m arc to the left.
-    const arc = planPathFromMsg(planMsg({ stampNs: STAMP, dx_m: 0.25, dtheta_rad: 0.1 }));
+    const arc = trajectoryFromPlanMsg(planMsg({ stampNs: STAMP, dx_m: 0.25, dtheta_rad: 0.1 }));
     const msg = pathImageAnnotations(arc, { mount, intrinsics });
     const points = msg.points.flatMap((p) => p.points);
     assert.ok(points.length >= 10, `${points.length} points drawn`);
@@ -227,7 +218,7 @@ describe('viz foxglove messages', () => {
       height: 720,
       k: [640, 0, 640, 0, 640, 360, 0, 0, 1],
     });
-    const still = planPathFromMsg(planMsg({ stampNs: STAMP, sequence: 3, dx_m: 0.01 }));
+    const still = trajectoryFromPlanMsg(planMsg({ stampNs: STAMP, sequence: 3, dx_m: 0.01 }));
     const msg = pathImageAnnotations(still, {
       mount: cameraMountFromConfig(defaultConfig().camera),
       intrinsics,

@@ -4,7 +4,7 @@ import { CdrCodec } from '../../src/bag/codec';
 import { NS_PER_S } from '../../src/messages/time';
 import { pathPosesInFrame } from '../../src/viz/foxglove';
 import { FoxgloveLiveServer, LiveServerError } from '../../src/viz/live-server';
-import { planPathFromMsg } from '../../src/viz/path';
+import { trajectoryFromPlanMsg } from '../../src/messages/plan';
 import { FoxgloveTypes, VIZ_TOPICS } from '../../src/viz/topics';
 import { odometry, planMsg } from './fixtures';
 
@@ -135,7 +135,7 @@ describe('viz live Foxglove server', function () {
       }
 
       const message = pathPosesInFrame(
-        planPathFromMsg(planMsg({ stampNs: 1_700_000_000n * NS_PER_S, dx_m: 0.1 })),
+        trajectoryFromPlanMsg(planMsg({ stampNs: 1_700_000_000n * NS_PER_S, dx_m: 0.1 })),
       );
       const logTimeNs = 1_700_000_000_500_000_000n;
       assert.equal(server.publish(VIZ_TOPICS.pathPoses, logTimeNs, message), true);

@@ -11,18 +11,19 @@ import {
   type UnitreeRequest,
 } from '../../messages/ros';
 import {
-  ZERO_TWIST,
   controlPeriodNs,
   controllerStatus,
   controllerStep,
   describeStop,
   initialControllerState,
   statusChangeKey,
-  type BodyTwist,
   type ControllerEvent,
   type ControllerState,
   type ControllerStatus,
 } from '../../controller';
+import { ZERO_TWIST } from '../../geometry/se2';
+import { twistFromBody } from '../../messages/twist';
+import { heartbeatEvent, odometryEvent, planEvent } from './inputs';
 import { Qos, type Publisher, type QosProfile, type Transport } from '../../transport/transport';
 
 /** Unitree sport API StopMove: ends the current Move at once (a zero Twist is dropped by go2_ros2_sdk). */
@@ -58,10 +59,6 @@ export const LIVE_CONTROLLER_PARAMETERS: readonly string[] = [
   'safety.arrival_consecutive_plans',
   'safety.arrival_rotation_rad',
 ];
-
-export function twistFromBody(body: BodyTwist): Twist {
-  return { linear: { x: body.vx_mps, y: body.vy_mps, z: 0 }, angular: { x: 0, y: 0, z: body.wz_radps } };
-}
 
 /** int64 fields are BigInt: rclnodejs and CDR serialisation (bag replay) both expect it. */
 export function stopMoveRequest(id: bigint): UnitreeRequest {
@@ -120,17 +117,9 @@ export class ControllerNode {
     this.#publishStatus();
     t.onParameterChange?.((next, changed) => this.reconfigure(next, changed));
 
-    this.#listen<PlanMsg>(planner.plan_topic, RosTypes.Plan, LATEST_ONLY, (plan, timeNs) => ({
-      kind: 'plan',
-      timeNs,
-      plan,
-    }));
+    this.#listen<PlanMsg>(planner.plan_topic, RosTypes.Plan, LATEST_ONLY, planEvent);
     if (controller.use_odometry_feedback) {
-      this.#listen<Odometry>(controller.odom_topic, RosTypes.Odometry, LATEST_ONLY, (odometry, timeNs) => ({
-        kind: 'odometry',
-        timeNs,
-        odometry,
-      }));
+      this.#listen<Odometry>(controller.odom_topic, RosTypes.Odometry, LATEST_ONLY, odometryEvent);
     }
     // A transient-local reader gets the latched e-stop state from a latched writer but *nothing* from a volatile
     // one (DDS calls the pair incompatible), and `ros2 topic pub` is volatile by default. So the e-stop is read
@@ -146,11 +135,7 @@ export class ControllerNode {
       planner.heartbeat_topic,
       RosTypes.PlannerHeartbeat,
       LATEST_ONLY,
-      (hb, timeNs) => ({
-        kind: 'heartbeat',
-        timeNs,
-        heartbeat: hb,
-      }),
+      heartbeatEvent,
     );
     this.#subscriptions.push(
       t.clock.interval(controlPeriodNs(controller.rate_hz)).subscribe({
