@@ -122,46 +122,9 @@ export function evaluateRun(input: EvalInput, overrides: Partial<EvalOptions> = 
       typeof plan.latency_s === 'number' && Number.isFinite(plan.latency_s) && plan.latency_s > 0
         ? plan.latency_s
         : (statusTotalBySequence.get(plan.sequence) ?? null);
-    let trajectory: Trajectory;
-    try {
-      trajectory = trajectoryFromPlanMsg(plan);
-    } catch (err) {
-      if (!(err instanceof InvalidPlanError)) throw err;
-      skipped.push({
-        sequence: plan.sequence,
-        stamp_s: planStampS(plan),
-        latency_s,
-        reason: 'invalid_plan',
-        detail: err.message,
-      });
-      continue;
-    }
-    const steps = trajectory.twists.length;
-    const endNs = trajectory.stampNs + trajectory.stepNs * BigInt(steps);
-    const problem = track.coverageProblem(trajectory.stampNs, endNs, maxGapNs);
-    const actual = problem ? undefined : actualWaypoints(track, trajectory.stampNs, trajectory.stepNs, steps);
-    if (!actual) {
-      skipped.push({
-        sequence: plan.sequence,
-        stamp_s: planStampS(plan),
-        latency_s,
-        reason: 'odometry_not_covered',
-        detail: problem ?? 'odometry does not cover the plan window',
-      });
-      continue;
-    }
-    const predicted = trajectory.waypoints;
-    const end = (w: readonly Pose2D[]) => Math.hypot(w[steps]!.x_m, w[steps]!.y_m);
-    plans.push({
-      sequence: plan.sequence,
-      episode_id: plan.episode_id,
-      stamp_s: planStampS(plan),
-      steps,
-      latency_s,
-      ...trajectoryErrors(predicted, actual),
-      predicted_distance_m: end(predicted),
-      actual_distance_m: end(actual),
-    });
+    const row = comparePlan(plan, latency_s, track, maxGapNs);
+    if ('reason' in row) skipped.push(row);
+    else plans.push(row);
   }
 
   const stops = stopRows(stopEvents(input.controllerStatuses, cmd.samples), cmd.samples, track, options);
@@ -189,5 +152,45 @@ export function evaluateRun(input: EvalInput, overrides: Partial<EvalOptions> = 
       commands: { samples: cmd.samples.length, rejected: cmd.rejected.length },
     }),
     notes,
+  };
+}
+
+/** One plan against what the odometry says the robot did over the plan's window, or why it cannot be compared. */
+function comparePlan(
+  plan: PlanMsg,
+  latency_s: number | null,
+  track: OdometryTrack,
+  maxGapNs: TimeNs,
+): PlanRow | SkippedPlan {
+  const base = { sequence: plan.sequence, stamp_s: planStampS(plan), latency_s };
+  let trajectory: Trajectory;
+  try {
+    trajectory = trajectoryFromPlanMsg(plan);
+  } catch (err) {
+    if (!(err instanceof InvalidPlanError)) throw err;
+    return { ...base, reason: 'invalid_plan', detail: err.message };
+  }
+  const steps = trajectory.twists.length;
+  const endNs = trajectory.stampNs + trajectory.stepNs * BigInt(steps);
+  const problem = track.coverageProblem(trajectory.stampNs, endNs, maxGapNs);
+  const actual = problem ? undefined : actualWaypoints(track, trajectory.stampNs, trajectory.stepNs, steps);
+  if (!actual) {
+    return {
+      ...base,
+      reason: 'odometry_not_covered',
+      detail: problem ?? 'odometry does not cover the plan window',
+    };
+  }
+  const predicted = trajectory.waypoints;
+  const end = (w: readonly Pose2D[]) => Math.hypot(w[steps]!.x_m, w[steps]!.y_m);
+  return {
+    sequence: plan.sequence,
+    episode_id: plan.episode_id,
+    stamp_s: base.stamp_s,
+    steps,
+    latency_s,
+    ...trajectoryErrors(predicted, actual),
+    predicted_distance_m: end(predicted),
+    actual_distance_m: end(actual),
   };
 }

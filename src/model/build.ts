@@ -56,58 +56,10 @@ export async function buildModelDirectory(options: BuildModelOptions): Promise<M
       }),
     );
     const checkpoint = options.checkpoint;
-    if (checkpoint) {
-      const unused = unclaimedTensors(Object.values(checkpoint.views).flat(), definitions);
-      if (unused.length) {
-        const lines = unused.map(
-          (u) =>
-            `${u.path}: ${u.names.length} tensors no network uses: ${u.names.slice(0, 12).join(', ')}${u.names.length > 12 ? ', …' : ''}`,
-        );
-        throw new CheckpointError(
-          checkpoint.folder.dir,
-          `does not fit the architecture its config.json describes:\n  ${lines.join('\n  ')}`,
-        );
-      }
-    }
+    if (checkpoint) refuseUnusedTensors(checkpoint, definitions);
     const networks: Partial<Record<NetworkKey, NetworkEntry>> = {};
     for (const def of definitions) {
-      const views = checkpoint?.views[def.key] ?? [];
-      const weights: ResolvedWeights = views.length
-        ? await checkpointWeightsFromSources(def, views, options.seed)
-        : seededWeights(options.seed);
-      try {
-        const bytes = def.graph.parameterCount * (options.floatType === 'float16' ? 2 : 4);
-        const external =
-          options.externalData === 'always' ||
-          (options.externalData !== 'never' && bytes > EXTERNAL_DATA_AUTO_BYTES);
-        const started = Date.now();
-        const written = writeModel(def.graph, join(tmpDir, `${def.key}.onnx`), weights.pieces, {
-          externalData: external,
-          docString: def.description,
-        });
-        log(
-          `${def.key}: ${formatCount(def.graph.parameterCount)} parameters, ${formatCount(def.graph.macs)} MAC/call, ` +
-            `${weights.provenance.kind}${views.length ? ` from ${views.map((v) => basename(v.source.path)).join(', ')}` : ` (seed ${options.seed})`}, ` +
-            `${(written.bytes / 1024 ** 2).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-        );
-        networks[def.key] = {
-          file: `${def.key}.onnx`,
-          sha256: written.modelSha256,
-          ...(written.dataPath
-            ? { data_file: basename(written.dataPath), data_sha256: written.dataSha256! }
-            : {}),
-          dtype: options.floatType === 'float16' ? 'float16' : 'float32',
-          description: def.description,
-          inputs: def.graph.inputs.map(spec),
-          outputs: def.graph.outputs.map(spec),
-          parameters: def.graph.parameterCount,
-          macs: def.graph.macs,
-          provenance: weights.provenance,
-          ...(def.metadata ? { metadata: def.metadata } : {}),
-        };
-      } finally {
-        weights.close();
-      }
+      networks[def.key] = await writeNetwork(def, tmpDir, options, log);
     }
     const tokenizerPath = join(tmpDir, 'tokenizer.json');
     const tokenizer = checkpoint?.folder.tokenizerPath ?? options.tokenizer;
@@ -125,6 +77,66 @@ export async function buildModelDirectory(options: BuildModelOptions): Promise<M
   } catch (err) {
     rmSync(tmpDir, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** Every checkpoint tensor must be claimed by some network: a leftover means the folder is another architecture. */
+function refuseUnusedTensors(checkpoint: OpenCheckpoint, definitions: readonly NetworkDefinition[]): void {
+  const unused = unclaimedTensors(Object.values(checkpoint.views).flat(), definitions);
+  if (unused.length === 0) return;
+  const lines = unused.map(
+    (u) =>
+      `${u.path}: ${u.names.length} tensors no network uses: ${u.names.slice(0, 12).join(', ')}${u.names.length > 12 ? ', …' : ''}`,
+  );
+  throw new CheckpointError(
+    checkpoint.folder.dir,
+    `does not fit the architecture its config.json describes:\n  ${lines.join('\n  ')}`,
+  );
+}
+
+/** One network's .onnx (and external data) in the temporary directory, with its manifest entry. */
+async function writeNetwork(
+  def: NetworkDefinition,
+  tmpDir: string,
+  options: BuildModelOptions,
+  log: (line: string) => void,
+): Promise<NetworkEntry> {
+  const views = options.checkpoint?.views[def.key] ?? [];
+  const weights: ResolvedWeights = views.length
+    ? await checkpointWeightsFromSources(def, views, options.seed)
+    : seededWeights(options.seed);
+  try {
+    const bytes = def.graph.parameterCount * (options.floatType === 'float16' ? 2 : 4);
+    const external =
+      options.externalData === 'always' ||
+      (options.externalData !== 'never' && bytes > EXTERNAL_DATA_AUTO_BYTES);
+    const started = Date.now();
+    const written = writeModel(def.graph, join(tmpDir, `${def.key}.onnx`), weights.pieces, {
+      externalData: external,
+      docString: def.description,
+    });
+    log(
+      `${def.key}: ${formatCount(def.graph.parameterCount)} parameters, ${formatCount(def.graph.macs)} MAC/call, ` +
+        `${weights.provenance.kind}${views.length ? ` from ${views.map((v) => basename(v.source.path)).join(', ')}` : ` (seed ${options.seed})`}, ` +
+        `${(written.bytes / 1024 ** 2).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    return {
+      file: `${def.key}.onnx`,
+      sha256: written.modelSha256,
+      ...(written.dataPath
+        ? { data_file: basename(written.dataPath), data_sha256: written.dataSha256! }
+        : {}),
+      dtype: options.floatType === 'float16' ? 'float16' : 'float32',
+      description: def.description,
+      inputs: def.graph.inputs.map(spec),
+      outputs: def.graph.outputs.map(spec),
+      parameters: def.graph.parameterCount,
+      macs: def.graph.macs,
+      provenance: weights.provenance,
+      ...(def.metadata ? { metadata: def.metadata } : {}),
+    };
+  } finally {
+    weights.close();
   }
 }
 

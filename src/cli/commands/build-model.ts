@@ -50,69 +50,108 @@ export function registerBuildModelCommand(program: Command): void {
     .option('--dry-run', 'count parameters and FLOPs per plan without writing weights')
     .option('--json', 'print the dry-run report as JSON')
     .action(async (flags: BuildModelFlags) => {
-      if (!(flags.preset in PRESETS))
-        throw new CliError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${flags.preset}`);
-      const textLen = Number(flags.textLen);
-      if (!Number.isInteger(textLen) || textLen < 2)
-        throw new CliError(`--text-len must be an integer ≥ 2, got ${flags.textLen}`);
-      const checkpoint = flags.checkpoint ? openCheckpoint(flags.checkpoint, { textLen }) : undefined;
+      const options = parseBuildFlags(flags);
+      // Opened only once every flag is valid, and closed on every path.
+      const checkpoint = flags.checkpoint
+        ? openCheckpoint(flags.checkpoint, { textLen: options.textLen })
+        : undefined;
       const preset: ModelPreset = checkpoint?.preset ?? PRESETS[flags.preset as PresetName];
-      const floatType = ({ fp32: 'float32', fp16: 'float16' } as const)[flags.dtype as 'fp32' | 'fp16'];
-      if (!floatType) throw new CliError(`--dtype must be fp32 or fp16, got ${flags.dtype}`);
-      const seed = Number(flags.seed);
-      if (!Number.isInteger(seed) || seed < 0)
-        throw new CliError(`--seed must be a non-negative integer, got ${flags.seed}`);
-      if (!['auto', 'always', 'never'].includes(flags.externalData)) {
-        throw new CliError(`--external-data must be auto, always or never, got ${flags.externalData}`);
-      }
-      if (flags.attention !== 'fused' && flags.attention !== 'unfused') {
-        throw new CliError(`--attention must be fused or unfused, got ${flags.attention}`);
-      }
       if (flags.dryRun) {
         checkpoint?.close();
-        const history = flags.history.split(',').map(Number);
-        if (history.some((n) => !Number.isInteger(n) || n < 1 || n > preset.history.qformer.maxFrames)) {
-          throw new CliError(
-            `--history must list chunk counts from 1 to ${preset.history.qformer.maxFrames}, got ${flags.history}`,
-          );
-        }
-        const report = describeModel(preset, floatType, history);
-        process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatDryRun(report));
+        printDryRun(preset, options.floatType, flags);
         return;
       }
-      if (!flags.out) throw new CliError('--out DIR is required (or use --dry-run)');
-      const inputs = [
-        ...(flags.checkpoint ? [flags.checkpoint] : []),
-        ...(flags.tokenizer ? [flags.tokenizer] : []),
-      ];
-      checkOutput(flags.out, 'model-dir', { force: flags.force === true, inputs, option: '--out' });
-      const started = Date.now();
-      const stopBuilding = removePartialOnSignal(`${resolve(flags.out)}.partial-${process.pid}`);
-      const manifest = await buildModelDirectory({
-        force: flags.force === true,
-        preset,
-        outDir: flags.out,
-        floatType,
-        seed,
-        ...(checkpoint ? { checkpoint } : {}),
-        ...(flags.tokenizer ? { tokenizer: flags.tokenizer } : {}),
-        externalData: flags.externalData as 'auto' | 'always' | 'never',
-        attention: flags.attention,
-        log: (line) => console.log(line),
-      }).finally(() => {
-        stopBuilding();
-        checkpoint?.close();
-      });
-      const untrained = [
-        ...(manifest.trained.video_generator ? [] : ['the video generator']),
-        ...(manifest.trained.action_head ? [] : ['the action head (not released)']),
-      ];
-      console.log(
-        `wrote ${flags.out} (${manifest.preset}, ${manifest.dtype}, ${manifest.resolution.height}×${manifest.resolution.width}) in ` +
-          `${((Date.now() - started) / 1000).toFixed(1)} s` +
-          (untrained.length ? ` — seeded (untrained): ${untrained.join(' and ')}` : ''),
-      );
+      await buildCommand(flags, options, preset, checkpoint);
     });
+}
+
+interface BuildOptions {
+  readonly textLen: number;
+  readonly floatType: 'float32' | 'float16';
+  readonly seed: number;
+  readonly externalData: 'auto' | 'always' | 'never';
+  readonly attention: 'fused' | 'unfused';
+}
+
+/** Every flag checked before anything is opened or written; a bad one is a usage error naming it. */
+function parseBuildFlags(flags: BuildModelFlags): BuildOptions {
+  if (!(flags.preset in PRESETS))
+    throw new CliError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${flags.preset}`);
+  const textLen = Number(flags.textLen);
+  if (!Number.isInteger(textLen) || textLen < 2)
+    throw new CliError(`--text-len must be an integer ≥ 2, got ${flags.textLen}`);
+  const floatType = ({ fp32: 'float32', fp16: 'float16' } as const)[flags.dtype as 'fp32' | 'fp16'];
+  if (!floatType) throw new CliError(`--dtype must be fp32 or fp16, got ${flags.dtype}`);
+  const seed = Number(flags.seed);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new CliError(`--seed must be a non-negative integer, got ${flags.seed}`);
+  const externalData = flags.externalData;
+  if (externalData !== 'auto' && externalData !== 'always' && externalData !== 'never') {
+    throw new CliError(`--external-data must be auto, always or never, got ${flags.externalData}`);
+  }
+  if (flags.attention !== 'fused' && flags.attention !== 'unfused') {
+    throw new CliError(`--attention must be fused or unfused, got ${flags.attention}`);
+  }
+  return { textLen, floatType, seed, externalData, attention: flags.attention };
+}
+
+function printDryRun(preset: ModelPreset, floatType: 'float32' | 'float16', flags: BuildModelFlags): void {
+  const history = flags.history.split(',').map(Number);
+  if (history.some((n) => !Number.isInteger(n) || n < 1 || n > preset.history.qformer.maxFrames)) {
+    throw new CliError(
+      `--history must list chunk counts from 1 to ${preset.history.qformer.maxFrames}, got ${flags.history}`,
+    );
+  }
+  const report = describeModel(preset, floatType, history);
+  process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatDryRun(report));
+}
+
+async function buildCommand(
+  flags: BuildModelFlags,
+  options: BuildOptions,
+  preset: ModelPreset,
+  checkpoint: ReturnType<typeof openCheckpoint> | undefined,
+): Promise<void> {
+  if (!flags.out) {
+    checkpoint?.close();
+    throw new CliError('--out DIR is required (or use --dry-run)');
+  }
+  const inputs = [
+    ...(flags.checkpoint ? [flags.checkpoint] : []),
+    ...(flags.tokenizer ? [flags.tokenizer] : []),
+  ];
+  try {
+    checkOutput(flags.out, 'model-dir', { force: flags.force === true, inputs, option: '--out' });
+  } catch (err) {
+    checkpoint?.close();
+    throw err;
+  }
+  const started = Date.now();
+  const stopBuilding = removePartialOnSignal(`${resolve(flags.out)}.partial-${process.pid}`);
+  const manifest = await buildModelDirectory({
+    force: flags.force === true,
+    preset,
+    outDir: flags.out,
+    floatType: options.floatType,
+    seed: options.seed,
+    ...(checkpoint ? { checkpoint } : {}),
+    ...(flags.tokenizer ? { tokenizer: flags.tokenizer } : {}),
+    externalData: options.externalData,
+    attention: options.attention,
+    log: (line) => console.log(line),
+  }).finally(() => {
+    stopBuilding();
+    checkpoint?.close();
+  });
+  const untrained = [
+    ...(manifest.trained.video_generator ? [] : ['the video generator']),
+    ...(manifest.trained.action_head ? [] : ['the action head (not released)']),
+  ];
+  console.log(
+    `wrote ${flags.out} (${manifest.preset}, ${manifest.dtype}, ${manifest.resolution.height}×${manifest.resolution.width}) in ` +
+      `${((Date.now() - started) / 1000).toFixed(1)} s` +
+      (untrained.length ? ` — seeded (untrained): ${untrained.join(' and ')}` : ''),
+  );
 }
 
 /**
