@@ -151,7 +151,7 @@ function main(): void {
   } catch (err) {
     if (!(err instanceof RosEnvironmentError)) throw err;
     const [first, ...rest] = err.problems;
-    withOurGenerator(`${first!.split(':')[0]}${rest.length ? `, and ${rest.length} more` : ''}`);
+    withOurGenerator(`${first!.split(': ')[0]}${rest.length ? `, and ${rest.length} more` : ''}`);
     return;
   }
   withRclnodejsGenerator(ros);
