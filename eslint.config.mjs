@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'models/', 'out/', 'scratch/'] },
+  { ignores: ['dist/', 'node_modules/', 'models/', 'out/', 'scratch/', 'src/model/onnx/proto/onnx_pb.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

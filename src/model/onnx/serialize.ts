@@ -15,7 +15,7 @@ import {
   TensorProtoSchema,
   type ValueInfoProto,
   ValueInfoProtoSchema,
-} from 'onnx-buf';
+} from './proto/onnx_pb';
 import { bytesPerElement, type DType, onnxDataType, toFloat16Array } from './dtype';
 import type { AttributeValue, ConstantData, GraphBuilder, Parameter, Tensor } from './graph';
 
