@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { defaultConfig } from '../../src/config';
 import { RosTypes } from '../../src/messages/ros';
 import { NS_PER_S } from '../../src/messages/time';
-import { VizOutputs } from '../../src/replay/viz-outputs';
+import { VizNode } from '../../src/viz/node';
 import { InMemoryTransport } from '../../src/transport/memory';
 import type { FrameTransforms, ImageAnnotations } from '../../src/viz/foxglove-msgs';
 import { VIZ_TOPICS } from '../../src/viz/topics';
@@ -23,7 +23,7 @@ const DEMO_INFO = {
   roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
 };
 
-describe('viz outputs of a replay', () => {
+describe('viz node', () => {
   function rig() {
     const config = {
       ...defaultConfig(),
@@ -34,7 +34,7 @@ describe('viz outputs of a replay', () => {
       },
     };
     const transport = new InMemoryTransport();
-    const viz = new VizOutputs(transport, config);
+    const viz = new VizNode(transport, config);
     viz.start();
     const frames = () =>
       transport
