@@ -242,8 +242,13 @@ export class Probe {
   readonly events: ProbeEvent[] = [];
   readonly #process: RosProcess;
 
-  constructor(ws: Workspace, topics: readonly string[]) {
-    this.#process = new RosProcess(ws, `python3 -u ${join(__dirname, 'probe.py')} ${topics.join(' ')}`);
+  /** `latched`: every subscription transient-local, as a viewer that joins late subscribes. */
+  constructor(ws: Workspace, topics: readonly string[], options: { latched?: boolean } = {}) {
+    const flags = options.latched ? ' --latched' : '';
+    this.#process = new RosProcess(
+      ws,
+      `python3 -u ${join(__dirname, 'probe.py')}${flags} ${topics.join(' ')}`,
+    );
     createInterface({ input: this.#process.child.stdout! }).on('line', (line) => {
       if (line.startsWith('{')) this.events.push(JSON.parse(line) as ProbeEvent);
     });
