@@ -35,7 +35,7 @@ describe('ROS 2: the planner refuses an untrained model unless allowed', functio
       assert.match(shown.output, /'params_file'/);
       assert.match(shown.output, /'use_sim_time'/);
       if (file !== 'robot') assert.match(shown.output, /'allow_untrained'/);
-      if (file !== 'robot') assert.match(shown.output, /'viz'[^]*default: 'true'/);
+      if (file !== 'robot') assert.match(shown.output, /'viz':(?:(?!\n {4}')[^])*?\(default: 'true'\)/);
     }
   });
 
