@@ -53,7 +53,16 @@ export function prepareWorkspace(): Workspace {
     cwd: dir,
   });
   const modelDir = join(dir, 'model');
-  run('node', [join(ROOT, 'bin', 'svnav.js'), 'build-model', '--preset', 'tiny', '--out', modelDir]);
+  // --force: the workspace outlives a run, and a model left by an earlier run may predate the code's networks.
+  run('node', [
+    join(ROOT, 'bin', 'svnav.js'),
+    'build-model',
+    '--preset',
+    'tiny',
+    '--out',
+    modelDir,
+    '--force',
+  ]);
   const testParams = join(dir, 'test-params.yaml');
   writeFileSync(testParams, testParameterFile(modelDir));
   workspace = {
