@@ -7,7 +7,7 @@ import { ControllerNode, planGateRefusal } from '../../src/nodes/controller/node
 import { createPublishers } from '../../src/nodes/planner/messages';
 import { InMemoryTransport, VirtualClock } from '../../src/transport/memory';
 import { Qos, type Publisher, type QosProfile, type Transport } from '../../src/transport/transport';
-import { planMsg } from '../controller/fixtures';
+import { planMsg, Rig } from '../controller/fixtures';
 
 const config = defaultConfig();
 const isZero = (t: Twist) => t.linear.x === 0 && t.linear.y === 0 && t.angular.z === 0;
@@ -154,5 +154,16 @@ describe('QoS of the planner outputs', () => {
       assert.deepEqual(offered.get(topic), Qos.latched, topic);
     }
     assert.equal(offered.get(p.heartbeat_topic)?.durability, 'volatile');
+  });
+});
+
+describe('QoS of the controller inputs', () => {
+  it('reads plans and heartbeats volatile, so DDS never hands it a latched plan or heartbeat', () => {
+    const rig = new Rig().startWithPlanner();
+    for (const topic of [rig.config.planner.plan_topic, rig.config.planner.heartbeat_topic]) {
+      const requested = rig.transport.requested.filter((r) => r.topic === topic);
+      assert.equal(requested.length, 1, topic);
+      assert.equal(requested[0]!.qos?.durability, 'volatile', topic);
+    }
   });
 });
