@@ -26,7 +26,8 @@ type TfChildren = { transforms: readonly { child_frame_id: string }[] };
  *
  * QoS: every viz topic is latched (transient-local, depth 1). They are derived views that only viewers read;
  * no node acts on them, so a late one can mislead nobody, and a viewer that connects late sees the last plan's
- * path and the last known robot pose and camera mount at once. The plan is read latched too, so a viz node
+ * path and the last known robot pose and camera mount at once. The camera mount is the one static transform we
+ * own; it rides on the latched transforms topic rather than /tf_static, which belongs to the robot's own TF tree. The plan is read latched too, so a viz node
  * that starts after the planner draws the current plan without waiting for the next one.
  */
 export class VizNode {
