@@ -2,12 +2,9 @@
  * rosbag2's `offered_qos_profiles` channel metadata (YAML, as Jazzy writes it), so that `ros2 bag play` offers
  * each topic with the QoS it was recorded with (best-effort cameras, reliable odometry).
  */
+import { Qos, type QosProfile } from '../transport/transport';
 
-export interface QosProfile {
-  reliability: 'reliable' | 'best_effort';
-  depth: number;
-  durability?: 'volatile' | 'transient_local';
-}
+export type { QosProfile };
 
 /** Jazzy's encoding of "infinite" deadline/lifespan/lease durations. */
 const INFINITE = ['    sec: 9223372036', '    nsec: 854775807'];
@@ -17,7 +14,7 @@ export function offeredQosYaml(profile: QosProfile): string {
     '- history: keep_last',
     `  depth: ${profile.depth}`,
     `  reliability: ${profile.reliability}`,
-    `  durability: ${profile.durability ?? 'volatile'}`,
+    `  durability: ${profile.durability}`,
     '  deadline:',
     ...INFINITE,
     '  lifespan:',
@@ -29,5 +26,7 @@ export function offeredQosYaml(profile: QosProfile): string {
   ].join('\n');
 }
 
-export const SENSOR_QOS: QosProfile = { reliability: 'best_effort', depth: 5 };
-export const RELIABLE_QOS: QosProfile = { reliability: 'reliable', depth: 10 };
+/** What recorded camera streams offer: the transport's sensor-data profile (one definition, one depth). */
+export const SENSOR_QOS: QosProfile = Qos.sensorData;
+/** What recorded odometry, TF and commands offer. */
+export const RELIABLE_QOS: QosProfile = Qos.commands;

@@ -10,7 +10,6 @@ export type { LatencyModel } from './latency';
 export { evaluateBag, TfOdometry } from './evaluate';
 export type { BagEvaluation } from './evaluate';
 export { ReplayRecorder, replayCodec } from './recorder';
-export { VizOutputs } from './viz-outputs';
 export { cameraInfoTopicFor } from '../camera/intrinsics';
 export { REPLAY_REPORT_VERSION, formatReplayReport, writeJsonReport } from './report';
 export type { ReplayReport } from './report';

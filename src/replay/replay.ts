@@ -20,7 +20,7 @@ import { PacedClock } from './paced-clock';
 import { replayCodec, ReplayRecorder } from './recorder';
 import { REPLAY_REPORT_VERSION, type ReplayReport } from './report';
 import { periodStats } from './twist-timing';
-import { VizOutputs } from './viz-outputs';
+import { VizNode } from '../viz/node';
 
 export interface ReplayOptions {
   readonly input: string;
@@ -133,7 +133,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     };
     const transport = new BagTransport({ clock, log: nodeLog, delays: planDelayRules(config, latency) });
     const nodes = wireNavigationNodes(transport, config, planner);
-    const viz = new VizOutputs(transport, config);
+    const viz = new VizNode(transport, config);
     const twistWallNs: bigint[] = [];
     let plansDelivered = 0;
     transport

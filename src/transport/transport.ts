@@ -41,15 +41,36 @@ export interface Clock {
   interval(periodNs: TimeNs): Observable<TimeNs>;
 }
 
+/**
+ * The one QoS description of the package: what nodes ask their transport for, and what a bag records as a
+ * topic's `offered_qos_profiles` (src/bag/qos.ts writes it as rosbag2's YAML). History is always keep-last.
+ */
 export interface QosProfile {
   reliability: 'reliable' | 'best_effort';
   durability: 'volatile' | 'transient_local';
   depth: number;
 }
 
-/** Camera topics are best-effort depth 1 (sensor data); commands reliable; latched topics transient-local. */
+/**
+ * The profiles in use. Which topic gets which, and why, is the QoS table in README.md.
+ *
+ * sensorData is ROS's own sensor-data profile (rmw_qos_profile_sensor_data: best effort, depth 5), what the
+ * Go2 bridge's cameras and `ros2 bag play` offer. Depth 5 rather than 1 because a reader's queue is what
+ * covers a busy JavaScript thread: with depth 1 a 15 Hz 720p frame arriving while the previous one was still
+ * being deserialised overwrote it, and 10 % of the stream never reached the camera relay on a loaded 2-core
+ * machine; the 4 FPS sampler picks frames by stamp, so a queued frame is never used late.
+ *
+ * latestOnly is for inputs that matter only when fresh (plans and heartbeats at the controller): a queued old
+ * sample is worthless, and a best-effort volatile reader matches reliable, best-effort, volatile and
+ * transient-local writers alike, and takes no history from a latched one.
+ *
+ * latched is transient-local depth 1: a reader that joins late gets the last message at once. Only state that
+ * is safe to receive late is latched (see the QoS table); a transient-local reader gets nothing from a volatile
+ * writer (DDS calls the pair incompatible), so readers of latched topics must know the writer latches.
+ */
 export const Qos = {
-  sensorData: { reliability: 'best_effort', durability: 'volatile', depth: 1 },
+  sensorData: { reliability: 'best_effort', durability: 'volatile', depth: 5 },
+  latestOnly: { reliability: 'best_effort', durability: 'volatile', depth: 1 },
   commands: { reliability: 'reliable', durability: 'volatile', depth: 10 },
   latched: { reliability: 'reliable', durability: 'transient_local', depth: 1 },
 } as const satisfies Record<string, QosProfile>;

@@ -23,17 +23,8 @@ export {
   yawQuaternion,
 } from './foxglove';
 export type { AnnotationOptions, SceneOptions, TransformsInput } from './foxglove';
-export {
-  encodeFutureFrames,
-  framesFromChunks,
-  futureFramesFromChunks,
-  futureFramesImage,
-  futureLabel,
-  renderStrip,
-  stripLayout,
-  tileFrames,
-} from './future-tiles';
-export type { FutureFrame, RgbFrame, StripLayout, StripOptions } from './future-tiles';
+export { futureFramesImage } from './future-tiles';
+export { VizNode } from './node';
 export {
   CLOSE_CODES,
   FOXGLOVE_SUBPROTOCOLS,

@@ -55,9 +55,15 @@ describe('ControllerNode', () => {
     // Two slow steps (0.2 m/s), then 0.4 m/s; stamped 0.5 s ago, so the slow part is already over.
     const dx_m = [0.05, 0.05, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1];
     const fast = { controller: { max_ax_mps2: 100, max_ay_mps2: 100, max_alpha_radps2: 100, max_vx_mps: 1 } };
+    // Running for a second: a plan whose input frame predates the controller's start is never executed.
+    const running = () => {
+      const rig = new Rig(fast).startWithPlanner();
+      rig.advance_s(1);
+      return rig;
+    };
 
     it('starts a plan stamped 0.5 s ago in the middle of its trajectory', () => {
-      const rig = new Rig(fast).startWithPlanner();
+      const rig = running();
       rig.sendPlan({ dx_m, stampNs: rig.now - 500n * MS });
       rig.advance_s(0.05);
       close(rig.lastTwist().linear.x, 0.4, 'vx of step 2');
@@ -66,7 +72,7 @@ describe('ControllerNode', () => {
     it('corrects the command by how far odometry says the robot already moved', () => {
       const inputPose = { x_m: 1, y_m: 2, theta_rad: Math.PI / 2 }; // the plan's x axis is odometry's +y
       const run = (odom: { x_m: number; y_m: number }) => {
-        const rig = new Rig(fast).startWithPlanner();
+        const rig = running();
         rig.sendOdometry({ ...odom, theta_rad: Math.PI / 2 });
         rig.sendPlan({ dx_m, stampNs: rig.now - 500n * MS, inputPose });
         rig.advance_s(0.05);
@@ -87,7 +93,7 @@ describe('ControllerNode', () => {
         [0, 5], // a 5 m gap: a reset odometry or a plan from another frame
         [1.7e308, -1.7e308], // finite poses whose difference overflows
       ] as const) {
-        const rig = new Rig(fast).startWithPlanner();
+        const rig = running();
         rig.sendOdometry({ x_m: odom_x, y_m: 0, theta_rad: 0 });
         rig.sendPlan({
           dx_m,

@@ -9,6 +9,10 @@ import { loadConfigFile } from '../../src/config';
 const root = join(__dirname, '..', '..');
 const read = (...p: string[]) => readFileSync(join(root, ...p), 'utf8');
 const launchFiles = readdirSync(join(root, 'launch')).filter((f) => f.endsWith('.launch.py'));
+const HELPERS = join('sparse_video_nav_launch', '__init__.py');
+const helpers = read(HELPERS);
+/** svnav nodes a launch text starts: `svnav_node('name', …)`. */
+const startedNodes = (text: string) => [...text.matchAll(/svnav_node\('([\w-]+)'/g)].map((m) => m[1]!);
 const pythons = new Map<string, string | undefined>();
 
 /** A python3 that can import `module`: the one on PATH first, then Debian's (where python3-catkin-pkg lives). */
@@ -47,22 +51,48 @@ describe('ROS packaging', () => {
         }
       });
 
-      it('starts `node <share>/bin/svnav.js node <name>` only for nodes svnav knows', () => {
+      it('starts svnav nodes only through the shared helpers, and only nodes svnav knows', () => {
         const names = [
-          ...text.matchAll(/svnav_node\(share, '([\w-]+)'/g),
-          ...text.matchAll(/'bin', 'svnav\.js'\), 'node', '([\w-]+)'\]/g),
-        ].map((m) => m[1]!);
+          ...startedNodes(text),
+          ...(/planner_host_nodes/.test(text) ? startedNodes(helpers) : []),
+        ];
         assert.ok(names.length > 0, 'no svnav node started');
         for (const name of names) assert.ok(name in NODES, `${file} starts unknown node "${name}"`);
-        assert.match(text, /executable='node'/);
+        assert.doesNotMatch(text, /Node\(|executable=/, 'a node block written out instead of svnav_node()');
       });
 
-      it('exports the Cyclone DDS config through CYCLONEDDS_URI', () => {
-        assert.match(text, /SetEnvironmentVariable\('CYCLONEDDS_URI', uri\)/);
-        assert.match(text, /CYCLONEDDS_CONFIG = 'cyclonedds\.xml'/);
+      it('imports only what sparse_video_nav_launch defines, and sets up DDS through it', () => {
+        const imported = /from sparse_video_nav_launch import \(?([\w,\s]+?)\)?\n/.exec(text)?.[1];
+        assert.ok(imported, 'does not import sparse_video_nav_launch');
+        const defined = new Set([...helpers.matchAll(/^def (\w+)\(/gm)].map((m) => m[1]!));
+        for (const name of imported
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean)) {
+          assert.ok(defined.has(name), `${file} imports ${name}, which sparse_video_nav_launch lacks`);
+        }
+        assert.match(text, /\*dds_environment\(\)/);
       });
     });
   }
+
+  it('the launch helpers start `node <share>/bin/svnav.js node <name>` and export the Cyclone DDS config', () => {
+    assert.match(helpers, /executable='node'/);
+    assert.match(helpers, /arguments=\[os\.path\.join\(share\(\), 'bin', 'svnav\.js'\), 'node', name\]/);
+    assert.match(helpers, /SetEnvironmentVariable\('CYCLONEDDS_URI', uri\)/);
+    assert.match(helpers, /CYCLONEDDS_CONFIG = 'cyclonedds\.xml'/);
+    assert.ok(existsSync(join(root, 'config', 'cyclonedds.xml')));
+    // The viz node runs where the planner runs, behind viz:=true (default on).
+    assert.deepEqual(startedNodes(helpers).sort(), ['planner', 'viz']);
+    assert.match(helpers, /DeclareLaunchArgument\(\s*'viz',\s*default_value='true'/);
+  });
+
+  it('installs the launch helpers as a Python package with the ROS package', () => {
+    assert.match(read('CMakeLists.txt'), /find_package\(ament_cmake_python REQUIRED\)/);
+    assert.match(read('CMakeLists.txt'), /ament_python_install_package\(sparse_video_nav_launch\)/);
+    assert.match(read('package.xml'), /<buildtool_depend>ament_cmake_python<\/buildtool_depend>/);
+    assert.match(read('package.xml'), /<exec_depend>foxglove_msgs<\/exec_depend>/);
+  });
 
   it('launch files are valid Python', function () {
     const python = pythonWith('ast');
@@ -71,7 +101,8 @@ describe('ROS packaging', () => {
       this.skip();
     }
     const script = 'import ast, sys\nfor f in sys.argv[1:]: ast.parse(open(f).read(), f)';
-    const r = spawnSync(python, ['-c', script, ...launchFiles.map((f) => join(root, 'launch', f))], {
+    const files = [...launchFiles.map((f) => join(root, 'launch', f)), join(root, HELPERS)];
+    const r = spawnSync(python, ['-c', script, ...files], {
       encoding: 'utf8',
     });
     assert.equal(r.status, 0, r.stderr);
@@ -81,8 +112,18 @@ describe('ROS packaging', () => {
     const text = read('launch', 'navigate.launch.py');
     assert.match(text, /cmd=\['ros2', 'bag', 'record', '-s', 'mcap', '-a'\]/);
     assert.match(text, /condition=IfCondition\(LaunchConfiguration\('record'\)\)/);
-    for (const arg of ['instruction', 'config', 'model_dir', 'record']) {
-      assert.match(text, new RegExp(`DeclareLaunchArgument\\(\\s*'${arg}'`));
+    assert.match(text, /DeclareLaunchArgument\('record'/);
+    // instruction, model_dir (planner_arguments), config (common_arguments) and viz come from the helpers.
+    assert.match(text, /\*planner_arguments\(\),\s*\*common_arguments\(DEFAULT_CONFIG\),\s*viz_argument\(\)/);
+    for (const arg of [
+      'instruction',
+      'config',
+      'model_dir',
+      'params_file',
+      'use_sim_time',
+      'allow_untrained',
+    ]) {
+      assert.match(helpers, new RegExp(`DeclareLaunchArgument\\(\\s*'${arg}'`));
     }
   });
 

@@ -53,7 +53,16 @@ export function prepareWorkspace(): Workspace {
     cwd: dir,
   });
   const modelDir = join(dir, 'model');
-  run('node', [join(ROOT, 'bin', 'svnav.js'), 'build-model', '--preset', 'tiny', '--out', modelDir]);
+  // --force: the workspace outlives a run, and a model left by an earlier run may predate the code's networks.
+  run('node', [
+    join(ROOT, 'bin', 'svnav.js'),
+    'build-model',
+    '--preset',
+    'tiny',
+    '--out',
+    modelDir,
+    '--force',
+  ]);
   const testParams = join(dir, 'test-params.yaml');
   writeFileSync(testParams, testParameterFile(modelDir));
   workspace = {
@@ -242,8 +251,13 @@ export class Probe {
   readonly events: ProbeEvent[] = [];
   readonly #process: RosProcess;
 
-  constructor(ws: Workspace, topics: readonly string[]) {
-    this.#process = new RosProcess(ws, `python3 -u ${join(__dirname, 'probe.py')} ${topics.join(' ')}`);
+  /** `latched`: every subscription transient-local, as a viewer that joins late subscribes. */
+  constructor(ws: Workspace, topics: readonly string[], options: { latched?: boolean } = {}) {
+    const flags = options.latched ? ' --latched' : '';
+    this.#process = new RosProcess(
+      ws,
+      `python3 -u ${join(__dirname, 'probe.py')}${flags} ${topics.join(' ')}`,
+    );
     createInterface({ input: this.#process.child.stdout! }).on('line', (line) => {
       if (line.startsWith('{')) this.events.push(JSON.parse(line) as ProbeEvent);
     });

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   alive,
@@ -30,6 +30,20 @@ const TOPICS = [
   '/svnav/imagined_future',
   '/svnav/controller_status',
   '/camera/image_raw',
+  '/svnav/viz/path_poses',
+  '/svnav/viz/path_scene',
+  '/svnav/viz/path_annotations',
+  '/svnav/viz/transforms',
+  '/svnav/test/cmd_vel',
+];
+const LATCHED: [string, string] = ['reliable', 'transient_local'];
+/** The /svnav/viz/* topics the Foxglove layout shows. */
+const LAYOUT_VIZ_TOPICS = [
+  ...new Set(
+    readFileSync(join(__dirname, '..', '..', 'foxglove', 'sparse_video_nav.layout.json'), 'utf8').match(
+      /\/svnav\/viz\/\w+/g,
+    ),
+  ),
 ];
 
 /**
@@ -112,19 +126,82 @@ describe('ROS 2: navigate.launch.py on a live graph', function () {
     assert.ok(repeated.length <= 6, `${repeated.length} repeated diagnostics on the latched status`);
     const expected: Record<string, [string, string]> = {
       '/cmd_vel': ['reliable', 'volatile'],
-      '/svnav/plan': ['reliable', 'volatile'],
-      '/svnav/path': ['reliable', 'volatile'],
+      '/svnav/plan': LATCHED,
+      '/svnav/path': LATCHED,
       '/svnav/heartbeat': ['reliable', 'volatile'],
-      '/svnav/status': ['reliable', 'transient_local'],
-      '/svnav/controller_status': ['reliable', 'transient_local'],
-      '/svnav/imagined_future': ['best_effort', 'volatile'],
+      '/svnav/status': LATCHED,
+      '/svnav/controller_status': LATCHED,
+      '/svnav/imagined_future': LATCHED,
       '/api/sport/request': ['reliable', 'volatile'],
+      ...Object.fromEntries(LAYOUT_VIZ_TOPICS.map((t) => [t, LATCHED])),
     };
     for (const [topic, [reliability, durability]] of Object.entries(expected)) {
       const publishers = await qosOf(probe, topic);
       const ours = publishers.filter((p) => p.node.startsWith('svnav_'));
       assert.equal(ours.length, 1, `${topic}: ${JSON.stringify(publishers)}`);
       assert.deepEqual([ours[0]!.reliability, ours[0]!.durability], [reliability, durability], topic);
+    }
+  });
+
+  it('runs the viz node (viz:=true by default): every /svnav/viz/* topic of the layout publishes after the first plan', async () => {
+    assert.deepEqual(LAYOUT_VIZ_TOPICS.length, 4, LAYOUT_VIZ_TOPICS.join(' '));
+    const firstPlan = probe.on('/svnav/plan')[0];
+    assert.ok(firstPlan, 'no plan yet');
+    await sleep(2000);
+    const counts = LAYOUT_VIZ_TOPICS.map((t) => `${t.slice(11)} ${probe.on(t, BigInt(firstPlan.t)).length}`);
+    report('viz topics after the first plan', counts.join(', '));
+    for (const topic of LAYOUT_VIZ_TOPICS) {
+      assert.ok(probe.on(topic, BigInt(firstPlan.t)).length > 0, `nothing on ${topic} after the first plan`);
+    }
+    assert.ok(
+      probe.on('/svnav/viz/path_poses').every((e) => e.poses === 9),
+      'path poses per plan',
+    );
+    assert.ok(
+      probe.on('/svnav/viz/path_scene').every((e) => (e.lines as number) >= 1),
+      'path line',
+    );
+    assert.ok(
+      probe.on('/svnav/viz/path_annotations').every((e) => (e.texts as number) >= 1),
+      'label',
+    );
+    // The bag plays /odom but no /tf: the viz node supplies odom→base_link and the camera mount.
+    const children = probe.on('/svnav/viz/transforms').at(-1)!.children as string[];
+    assert.deepEqual([...children].sort(), ['base_link', 'front_camera']);
+  });
+
+  it('a viewer that joins late gets the latest plan, status, future and path at once (transient-local)', async () => {
+    await player!.kill(); // no camera, no new plan: what the late viewer gets can only be the latched history
+    await sleep(2500);
+    const lateTopics = ['/svnav/plan', '/svnav/status', '/svnav/imagined_future', '/svnav/viz/path_poses'];
+    const late = new Probe(ws, lateTopics, { latched: true });
+    try {
+      const ready = await late.waitFor((e) => e.ev === 'ready', 30_000, 'late probe start');
+      const seen = (topic: string, key: string) =>
+        new Set(
+          probe
+            .on(topic)
+            .filter((e) => e.t < ready.t)
+            .map((e) => e[key]),
+        );
+      const delays: string[] = [];
+      for (const [topic, key] of [
+        ['/svnav/plan', 'seq'],
+        ['/svnav/status', 'stamp'],
+        ['/svnav/imagined_future', 'stamp'],
+        ['/svnav/viz/path_poses', 'stamp'],
+      ] as const) {
+        const first = await late.waitFor((e) => e.topic === topic, 3000, `latched ${topic}`);
+        delays.push(`${topic} ${((first.t - ready.t) / 1e6).toFixed(0)} ms`);
+        assert.ok(
+          seen(topic, key).has(first[key]),
+          `${topic}: ${key} ${String(first[key])} was not published before`,
+        );
+      }
+      report('late viewer (transient-local) first message after start', delays.join(', '));
+    } finally {
+      await late.close();
+      player = startPlayer(ws);
     }
   });
 
@@ -220,6 +297,47 @@ describe('ROS 2: navigate.launch.py on a live graph', function () {
     assert.ok(stopMs <= 500 + CONTROL_PERIOD_MS + 20, `stopped ${stopMs} ms after the kill`);
   });
 
+  it('a controller started after the planner died never moves, though a plan and heartbeat are latched', async () => {
+    // The dead planner's last plan (0.4 m/s for 2 s, stamped now) and heartbeat, latched by a writer that lives
+    // on; on their own topics, so that the launch's controller is not disturbed.
+    const params = join(runDir, 'restarted-controller.yaml');
+    writeFileSync(params, RESTARTED_CONTROLLER_PARAMS);
+    probe.send({
+      cmd: 'latch',
+      plan_topic: '/svnav/test/plan',
+      heartbeat_topic: '/svnav/test/heartbeat',
+      seq: 99,
+      dx_m: 0.1,
+    });
+    await probe.waitFor((e) => e.ev === 'sent' && e.what === 'latched', 5000, 'latched plan sent');
+    const share = join(ws.dir, 'install', 'sparse_video_nav', 'share', 'sparse_video_nav');
+    const controller = new RosProcess(
+      ws,
+      `node ${join(share, 'bin', 'svnav.js')} node controller --ros-args -r __node:=svnav_controller_restarted ` +
+        `--params-file ${join(share, 'config', 'go2.yaml')} --params-file ${ws.testParams} --params-file ${params}`,
+      runDir,
+      { RMW_IMPLEMENTATION: 'rmw_cyclonedds_cpp' },
+    );
+    try {
+      const first = await probe.waitFor(
+        (e) => e.topic === '/svnav/test/cmd_vel',
+        30_000,
+        'restarted controller',
+      );
+      await sleep(3000);
+      const twists = probe.on('/svnav/test/cmd_vel', BigInt(first.t));
+      const moving = twists.filter((e) => !isZeroTwist(e));
+      report(
+        'restarted controller, latched plan of a dead planner',
+        `${moving.length} of ${twists.length} Twists non-zero`,
+      );
+      assert.ok(twists.length >= 50, `${twists.length} Twists in 3 s`);
+      assert.equal(moving.length, 0, 'moved on a latched plan');
+    } finally {
+      await controller.kill();
+    }
+  });
+
   it('SIGINT on the launch: a final zero Twist and StopMove before the processes exit', async () => {
     const nodes = descendants(launch.pid).filter((p) => /svnav\.js node/.test(p.cmdline));
     const sentNs = launch.signal('SIGINT');
@@ -270,6 +388,21 @@ describe('ROS 2: navigate.launch.py on a live graph', function () {
     assert.equal(played.status, 0, played.output);
   });
 });
+
+/** A second controller on test topics: plan and heartbeat from the probe's latched writers, Twists to the probe. */
+const RESTARTED_CONTROLLER_PARAMS = [
+  '/**:',
+  '  ros__parameters:',
+  '    planner:',
+  '      plan_topic: /svnav/test/plan',
+  '      heartbeat_topic: /svnav/test/heartbeat',
+  '    controller:',
+  '      cmd_vel_topic: /svnav/test/cmd_vel',
+  '      status_topic: /svnav/test/controller_status',
+  '    safety:',
+  '      stop_mode: zero_twist',
+  '',
+].join('\n');
 
 function startPlayer(ws: Workspace): RosProcess {
   return new RosProcess(

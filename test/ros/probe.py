@@ -2,7 +2,9 @@
 """What the ROS integration suite sees and does on the ROS graph: an rclpy node that subscribes the package's
 outputs and reports every message as one JSON line on stdout (arrival on CLOCK_MONOTONIC, the clock Node's
 process.hrtime reads), and publishes what a robot or an operator would (a 15 Hz best-effort camera, a
-long-lived e-stop publisher, instructions) when told by one JSON command per line on stdin.
+long-lived e-stop publisher, instructions, a latched plan and heartbeat standing in for a dead planner's last
+messages) when told by one JSON command per line on stdin. With --latched every subscription is
+transient-local (a viewer that joins late, as foxglove_bridge subscribes to latched publishers).
 """
 
 import json
@@ -14,6 +16,7 @@ import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
+from foxglove_msgs.msg import FrameTransforms, ImageAnnotations, PosesInFrame, SceneUpdate
 from geometry_msgs.msg import Twist
 from nav_msgs.msg import Path
 from sensor_msgs.msg import CompressedImage, Image
@@ -25,6 +28,8 @@ RELIABLE = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=200, reliability=Re
                       durability=DurabilityPolicy.VOLATILE)
 BEST_EFFORT = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=50, reliability=ReliabilityPolicy.BEST_EFFORT,
                          durability=DurabilityPolicy.VOLATILE)
+LATCHED = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1, reliability=ReliabilityPolicy.RELIABLE,
+                     durability=DurabilityPolicy.TRANSIENT_LOCAL)
 SENSOR_OUT = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1, reliability=ReliabilityPolicy.BEST_EFFORT,
                         durability=DurabilityPolicy.VOLATILE)
 
@@ -57,13 +62,22 @@ def describe(topic, msg):
     if isinstance(msg, Path):
         return {'poses': len(msg.poses), 'frame': msg.header.frame_id}
     if isinstance(msg, PlannerStatus):
-        return {'state': msg.episode_state, 'message': msg.message[:2000], 'seq': msg.plan_sequence}
+        return {'state': msg.episode_state, 'message': msg.message[:2000], 'seq': msg.plan_sequence,
+                'stamp': stamp_ns(msg.header.stamp)}
     if isinstance(msg, PlannerHeartbeat):
         return {'state': msg.episode_state, 'seq': msg.sequence, 'camera_age_s': msg.camera_age_s}
     if isinstance(msg, Image):
         return {'stamp': stamp_ns(msg.header.stamp), 'width': msg.width}
     if isinstance(msg, CompressedImage):
         return {'format': msg.format, 'bytes': len(msg.data), 'stamp': stamp_ns(msg.header.stamp)}
+    if isinstance(msg, PosesInFrame):
+        return {'poses': len(msg.poses), 'frame': msg.frame_id, 'stamp': stamp_ns(msg.timestamp)}
+    if isinstance(msg, SceneUpdate):
+        return {'entities': len(msg.entities), 'lines': sum(len(e.lines) for e in msg.entities)}
+    if isinstance(msg, ImageAnnotations):
+        return {'points': sum(len(p.points) for p in msg.points), 'texts': len(msg.texts)}
+    if isinstance(msg, FrameTransforms):
+        return {'children': [t.child_frame_id for t in msg.transforms]}
     if isinstance(msg, String):
         return {'data': msg.data[:300]}
     return {}
@@ -80,15 +94,21 @@ SUBSCRIPTIONS = {
     '/svnav/controller_status': (String, RELIABLE),
     '/camera/image_raw/compressed': (CompressedImage, BEST_EFFORT),
     '/camera/image_raw': (Image, BEST_EFFORT),
+    '/svnav/viz/path_poses': (PosesInFrame, RELIABLE),
+    '/svnav/viz/path_scene': (SceneUpdate, RELIABLE),
+    '/svnav/viz/path_annotations': (ImageAnnotations, RELIABLE),
+    '/svnav/viz/transforms': (FrameTransforms, RELIABLE),
+    '/svnav/test/cmd_vel': (Twist, RELIABLE),
 }
 
 
 class Probe:
-    def __init__(self, node, topics):
+    def __init__(self, node, topics, latched):
         self.node = node
         for topic in topics:
             msg_type, qos = SUBSCRIPTIONS[topic]
-            node.create_subscription(msg_type, topic, self._recorder(topic), qos)
+            node.create_subscription(msg_type, topic, self._recorder(topic), LATCHED if latched else qos)
+        self.latched = {}
         # Long-lived publishers: a one-shot `ros2 topic pub --once` may be delivered before discovery completes.
         self.estop = node.create_publisher(Bool, '/svnav/estop', RELIABLE)
         self.instruction = node.create_publisher(String, '/svnav/instruction', RELIABLE)
@@ -130,6 +150,24 @@ class Probe:
             emit({'ev': 'camera_done', 'topic': topic, 'count': count, 't': now_ns()})
         threading.Thread(target=run, daemon=True).start()
 
+    def latch(self, cmd):
+        """One plan (8 steps of dx_m, stamped now) and one heartbeat saying navigating, both latched."""
+        self.latched['plan'] = self.node.create_publisher(Plan, cmd['plan_topic'], LATCHED)
+        self.latched['heartbeat'] = self.node.create_publisher(PlannerHeartbeat, cmd['heartbeat_topic'], LATCHED)
+        plan = Plan()
+        plan.header.stamp = self.node.get_clock().now().to_msg()
+        plan.header.frame_id = 'base_link'
+        plan.sequence, plan.episode_id, plan.step_dt_s = cmd['seq'], 'latched-episode', 0.25
+        plan.dx_m, plan.dy_m, plan.dtheta_rad = [cmd['dx_m']] * 8, [0.0] * 8, [0.0] * 8
+        plan.input_pose.orientation.w = 1.0
+        plan.action_source, plan.action_confidence = 'learned', -1.0
+        heartbeat = PlannerHeartbeat(sequence=cmd['seq'], episode_state='navigating', episode_id='latched-episode',
+                                     camera_age_s=0.05, planning=True)
+        heartbeat.stamp = plan.header.stamp
+        self.latched['plan'].publish(plan)
+        self.latched['heartbeat'].publish(heartbeat)
+        emit({'ev': 'sent', 'what': 'latched', 't': now_ns()})
+
     def handle(self, cmd):
         kind = cmd['cmd']
         if kind == 'estop':
@@ -140,6 +178,8 @@ class Probe:
             emit({'ev': 'sent', 'what': 'instruction', 't': now_ns()})
         elif kind == 'camera':
             self.camera(cmd)
+        elif kind == 'latch':
+            self.latch(cmd)
         elif kind == 'qos':
             infos = self.node.get_publishers_info_by_topic(cmd['topic'])
             emit({'ev': 'qos', 'topic': cmd['topic'], 't': now_ns(), 'publishers': [
@@ -154,7 +194,7 @@ def main():
     topics = [t for t in sys.argv[1:] if t.startswith('/')]
     rclpy.init()
     node = rclpy.create_node('svnav_test_probe')
-    probe = Probe(node, topics)
+    probe = Probe(node, topics, '--latched' in sys.argv[1:])
     executor = SingleThreadedExecutor()
     executor.add_node(node)
     threading.Thread(target=executor.spin, daemon=True).start()

@@ -28,13 +28,14 @@ describe('ROS 2: the planner refuses an untrained model unless allowed', functio
     await probe?.close();
   });
 
-  it('lists allow_untrained, params_file and use_sim_time in --show-args', async () => {
+  it('lists allow_untrained, params_file, use_sim_time and viz in --show-args (arguments from the launch helpers)', async () => {
     for (const file of ['navigate', 'planner_host', 'robot']) {
       const shown = await rosCommand(ws, `ros2 launch sparse_video_nav ${file}.launch.py --show-args`);
       assert.equal(shown.status, 0, shown.output);
       assert.match(shown.output, /'params_file'/);
       assert.match(shown.output, /'use_sim_time'/);
       if (file !== 'robot') assert.match(shown.output, /'allow_untrained'/);
+      if (file !== 'robot') assert.match(shown.output, /'viz':(?:(?!\n {4}')[^])*?\(default: 'true'\)/);
     }
   });
 

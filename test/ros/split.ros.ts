@@ -102,7 +102,12 @@ describe('ROS 2: split deployment (robot.launch.py + planner_host.launch.py)', f
     const nodes = [...descendants(robot.pid), ...descendants(host.pid)].filter((p) =>
       /svnav\.js node/.test(p.cmdline),
     );
-    assert.equal(nodes.length, 3, JSON.stringify(nodes));
+    // controller and camera relay on the robot; planner and viz node (viz:=true by default) on the host.
+    assert.equal(nodes.length, 4, JSON.stringify(nodes));
+    assert.ok(
+      nodes.some((n) => /svnav\.js node viz/.test(n.cmdline)),
+      'no viz node on the planner host',
+    );
     const sentNs = robot.signal('SIGTERM');
     host.signal('SIGTERM');
     await sleep(3000);

@@ -8,6 +8,7 @@ import { onTerminationRequest } from '../../transport/ros/termination';
 import { loadRclnodejsTransport, type LoadOptions } from '../../transport/ros/load';
 import type { RosTransport } from '../../transport/ros/types';
 import type { Transport } from '../../transport/transport';
+import { VizNode } from '../../viz/node';
 
 /** What a node class offers the entry point: start, and a stop that leaves the robot standing. */
 export interface RunnableNode {
@@ -24,7 +25,7 @@ interface NodeEntry {
   readonly create: (transport: Transport, config: SvnavConfig) => RunnableNode;
 }
 
-/** The `ros2 launch` entry points. The planner node joins with one line here once src/nodes has it. */
+/** The `ros2 launch` entry points. */
 export const NODES: Readonly<Record<string, NodeEntry | undefined>> = {
   controller: {
     nodeName: 'svnav_controller',
@@ -43,6 +44,16 @@ export const NODES: Readonly<Record<string, NodeEntry | undefined>> = {
     nodeName: 'svnav_planner',
     requiredPackages: ['std_msgs', 'sensor_msgs', 'nav_msgs', 'sparse_video_nav'],
     create: (transport, config) => new PlannerNodeEntry(transport, config),
+  },
+  // Foxglove views for foxglove_bridge; beside the planner, so that a viewer on the planner host needs no
+  // Wi-Fi hop. It commands nothing: if it fails or is missing, navigation is unaffected.
+  viz: {
+    nodeName: 'svnav_viz',
+    requiredPackages: ['nav_msgs', 'sensor_msgs', 'tf2_msgs', 'foxglove_msgs', 'sparse_video_nav'],
+    create: (transport, config) => {
+      const viz = new VizNode(transport, config);
+      return { start: () => viz.start(), stop: () => Promise.resolve(viz.stop()) };
+    },
   },
 };
 

@@ -22,6 +22,7 @@ import {
   type ControllerStatus,
 } from '../../controller';
 import { ZERO_TWIST } from '../../geometry/se2';
+import { stampToNs, type TimeNs } from '../../messages/time';
 import { twistFromBody } from '../../messages/twist';
 import { heartbeatEvent, odometryEvent, planEvent } from './inputs';
 import { Qos, type Publisher, type QosProfile, type Transport } from '../../transport/transport';
@@ -30,11 +31,43 @@ import { Qos, type Publisher, type QosProfile, type Transport } from '../../tran
 export const SPORT_API_STOP_MOVE = 1003;
 
 /**
- * Inputs that only matter when fresh (plans, odometry, heartbeats) are read best-effort with depth 1: such a
- * reader is compatible with reliable and best-effort writers alike, and a queued old message is worthless.
+ * Inputs that only matter when fresh (plans, odometry, heartbeats) are read best-effort, volatile, depth 1:
+ * such a reader matches reliable and best-effort writers alike, a queued old message is worthless, and a
+ * volatile reader takes no history from the planner's latched plan publisher.
  */
-const LATEST_ONLY: QosProfile = { reliability: 'best_effort', durability: 'volatile', depth: 1 };
-const ESTOP_ANY_WRITER: QosProfile = { reliability: 'reliable', durability: 'volatile', depth: 10 };
+const LATEST_ONLY: QosProfile = Qos.latestOnly;
+const ESTOP_ANY_WRITER: QosProfile = Qos.commands;
+
+/** What the node knows about its planner when a plan arrives. */
+export interface PlanGate {
+  /** This node's clock when it started. */
+  readonly startedNs: TimeNs;
+  /** Two heartbeats with different sequence numbers arrived since start: a planner is alive now. */
+  readonly plannerAlive: boolean;
+}
+
+/**
+ * Why a plan must not reach the control law, or undefined when it may. The planner latches its plan for late
+ * viewers, so a (re)started controller may be handed the last plan of a planner that has since died, and a
+ * transport that delivers history (or a misconfigured reader) would otherwise let it arm the robot. A plan
+ * counts only when (1) a live planner is proven — two distinct heartbeats since start, which one latched or
+ * queued heartbeat of a dead planner cannot fake — and (2) its input frame was taken after this node started
+ * (plan stamps are camera stamps, on the robot's clock like this node's), so a plan made for a previous
+ * controller is never executed by this one. Both only ever drop plans: the failure mode is standing still.
+ */
+export function planGateRefusal(plan: PlanMsg, gate: PlanGate): string | undefined {
+  if (!gate.plannerAlive) {
+    return `plan ${plan.sequence} ignored: no live planner heartbeat since the controller started (a latched or queued plan)`;
+  }
+  // A plan without a readable stamp is left to the control law, which refuses it as malformed (a terminal stop).
+  const stamp = (plan as Partial<PlanMsg>).header?.stamp;
+  if (!stamp) return undefined;
+  const stampNs = stampToNs(stamp);
+  if (stampNs < gate.startedNs) {
+    return `plan ${plan.sequence} ignored: its input frame (${stampNs} ns) predates the controller's start (${gate.startedNs} ns)`;
+  }
+  return undefined;
+}
 
 /**
  * Parameters `ros2 param set` may change while the controller runs: limits, gains, watchdog times and arrival
@@ -88,6 +121,9 @@ export class ControllerNode {
   #status: Publisher<StringMsg> | undefined;
   #lastStatusKey = '';
   #phase: 'created' | 'running' | 'stopped' = 'created';
+  #startedNs: TimeNs = 0n;
+  #firstHeartbeatSequence: number | undefined;
+  #plannerAlive = false;
 
   constructor(transport: Transport, config: SvnavConfig) {
     this.#transport = transport;
@@ -104,7 +140,8 @@ export class ControllerNode {
     this.#phase = 'running';
     const { controller, planner, safety } = this.#config;
     const t = this.#transport;
-    this.#state = initialControllerState(t.clock.now());
+    this.#startedNs = t.clock.now();
+    this.#state = initialControllerState(this.#startedNs);
     this.#cmdVel = t.createPublisher<Twist>(controller.cmd_vel_topic, RosTypes.Twist, Qos.commands);
     if (safety.stop_mode === 'zero_twist_and_stop_move') {
       this.#sportRequest = t.createPublisher<UnitreeRequest>(
@@ -117,7 +154,11 @@ export class ControllerNode {
     this.#publishStatus();
     t.onParameterChange?.((next, changed) => this.reconfigure(next, changed));
 
-    this.#listen<PlanMsg>(planner.plan_topic, RosTypes.Plan, LATEST_ONLY, planEvent);
+    this.#listen<PlanMsg>(planner.plan_topic, RosTypes.Plan, LATEST_ONLY, (plan, timeNs) => {
+      const refusal = planGateRefusal(plan, { startedNs: this.#startedNs, plannerAlive: this.#plannerAlive });
+      if (refusal) t.log.warn(`controller: ${refusal}`);
+      return refusal ? undefined : planEvent(plan, timeNs);
+    });
     if (controller.use_odometry_feedback) {
       this.#listen<Odometry>(controller.odom_topic, RosTypes.Odometry, LATEST_ONLY, odometryEvent);
     }
@@ -135,7 +176,10 @@ export class ControllerNode {
       planner.heartbeat_topic,
       RosTypes.PlannerHeartbeat,
       LATEST_ONLY,
-      heartbeatEvent,
+      (hb, timeNs) => {
+        this.#noteHeartbeat(hb.sequence);
+        return heartbeatEvent(hb, timeNs);
+      },
     );
     this.#subscriptions.push(
       t.clock.interval(controlPeriodNs(controller.rate_hz)).subscribe({
@@ -188,23 +232,29 @@ export class ControllerNode {
     topic: string,
     type: string,
     qos: QosProfile,
-    toEvent: (msg: T, timeNs: bigint) => ControllerEvent,
+    toEvent: (msg: T, timeNs: bigint) => ControllerEvent | undefined,
   ): void {
     const subscription = this.#transport.subscribe<T>(topic, type, qos).subscribe({
       next: (msg) => {
         if (this.#phase !== 'running') return;
-        let event: ControllerEvent;
+        let event: ControllerEvent | undefined;
         try {
           event = toEvent(msg, this.#transport.clock.now());
         } catch (err) {
           this.#fail(`${topic}: ${errorText(err)}`);
           return;
         }
-        this.#handle(event);
+        if (event) this.#handle(event);
       },
       error: (err: unknown) => this.#fail(`subscription to ${topic} failed: ${errorText(err)}`),
     });
     this.#subscriptions.push(subscription);
+  }
+
+  /** A restarted planner counts from 1 again; any change of sequence proves a sender alive since start. */
+  #noteHeartbeat(sequence: number): void {
+    if (this.#firstHeartbeatSequence === undefined) this.#firstHeartbeatSequence = sequence;
+    else if (sequence !== this.#firstHeartbeatSequence) this.#plannerAlive = true;
   }
 
   #handle(event: ControllerEvent): void {

@@ -24,15 +24,21 @@ export interface PlannerPublishers {
 }
 
 /**
- * The planner's outputs. The status is latched (a late Foxglove or operator sees why the planner is where it
- * is); the preview is best-effort like any image stream; plans and heartbeats are reliable, which best-effort
- * readers (the controller) accept too.
+ * The planner's outputs and their QoS (the table in README.md says the same):
+ * - plan, path, imagined future, status: latched (transient-local, depth 1), so a viewer or operator that
+ *   joins late sees the current plan, its path, what the model imagined and why the planner is where it is. Safe
+ *   for the plan because the controller reads it volatile (DDS gives a volatile reader no history) and, at its
+ *   node boundary, executes a plan only once a live planner is proven by two distinct heartbeats and only if its
+ *   input frame was taken after the controller started (planGateRefusal in nodes/controller/node.ts).
+ * - heartbeat: volatile, never latched. It means "alive now"; a latched copy would outlive a dead planner.
+ * The future was best-effort like a camera stream; at one JPEG per plan it is state, not a stream, and reliable
+ * costs nothing (best-effort readers still match a reliable writer).
  */
 export function createPublishers(t: Transport, p: PlannerConfig): PlannerPublishers {
   return {
-    plan: t.createPublisher<PlanMsg>(p.plan_topic, RosTypes.Plan, Qos.commands),
-    path: t.createPublisher<Path>(p.path_topic, RosTypes.Path, Qos.commands),
-    future: t.createPublisher<CompressedImage>(p.future_topic, RosTypes.CompressedImage, Qos.sensorData),
+    plan: t.createPublisher<PlanMsg>(p.plan_topic, RosTypes.Plan, Qos.latched),
+    path: t.createPublisher<Path>(p.path_topic, RosTypes.Path, Qos.latched),
+    future: t.createPublisher<CompressedImage>(p.future_topic, RosTypes.CompressedImage, Qos.latched),
     status: t.createPublisher<PlannerStatusMsg>(p.status_topic, RosTypes.PlannerStatus, Qos.latched),
     heartbeat: t.createPublisher<PlannerHeartbeatMsg>(
       p.heartbeat_topic,

@@ -1,4 +1,4 @@
-import { encodeFutureFrames, type FutureFrame } from '../../viz/future-tiles';
+import { encodeFutureFrames, type FutureFrame } from '../../imaging/future-strip';
 import type { CompressedImage } from '../../messages/ros';
 import { nsToStamp } from '../../messages/time';
 import { futureChunkTimes, type Plan } from '../../planner/plan';

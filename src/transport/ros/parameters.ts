@@ -113,6 +113,7 @@ export const NODE_PARAMETER_SCOPES: Readonly<Record<string, readonly string[]>> 
     'safety.arrival_rotation_rad',
   ],
   svnav_camera_relay: ['camera.'],
+  svnav_viz: ['camera.', 'planner.plan_topic', 'planner.base_frame_id', 'controller.odom_topic'],
 };
 
 /** Whether `name` belongs to a scope (every name when the scope is undefined). */

@@ -4,7 +4,7 @@ import type { SvnavConfig } from '../config/schema';
 import { RosTypes, type Image, type Odometry, type PlanMsg } from '../messages/ros';
 import { trajectoryFromPlanMsg } from '../messages/plan';
 import { stampToNs } from '../messages/time';
-import type { Publisher, Transport } from '../transport/transport';
+import { Qos, type Publisher, type QosProfile, type Transport } from '../transport/transport';
 import {
   cameraMountFromConfig,
   intrinsicsFromCameraInfo,
@@ -12,16 +12,25 @@ import {
   type CameraInfoLike,
   type CameraMount,
   type PinholeIntrinsics,
-} from '../viz/camera';
-import { frameTransforms, pathImageAnnotations, pathPosesInFrame, pathSceneUpdate } from '../viz/foxglove';
-import { VIZ_TOPICS, VIZ_TOPIC_TYPES } from '../viz/topics';
+} from './camera';
+import { frameTransforms, pathImageAnnotations, pathPosesInFrame, pathSceneUpdate } from './foxglove';
+import { VIZ_TOPICS, VIZ_TOPIC_TYPES } from './topics';
+
+type TfChildren = { transforms: readonly { child_frame_id: string }[] };
 
 /**
- * Foxglove views of what the nodes do, published on the viz topics: each delivered plan as PosesInFrame, a
- * SceneUpdate line and ImageAnnotations over the camera image; odometry and the camera mount as
- * FrameTransforms so the 3D panel can place them. Reads only topics, so it sees plans when the controller does.
+ * The viz node: Foxglove views of what the other nodes do, published on the viz topics — each delivered plan as
+ * PosesInFrame, a SceneUpdate line and ImageAnnotations over the camera image; odometry and the camera mount as
+ * FrameTransforms so the 3D panel can place them. It reads only topics, so it runs the same inside
+ * `svnav replay` and as `svnav node viz` beside the planner on a robot (foxglove_bridge then serves its topics).
+ *
+ * QoS: every viz topic is latched (transient-local, depth 1). They are derived views that only viewers read;
+ * no node acts on them, so a late one can mislead nobody, and a viewer that connects late sees the last plan's
+ * path and the last known robot pose and camera mount at once. The camera mount is the one static transform we
+ * own; it rides on the latched transforms topic rather than /tf_static, which belongs to the robot's own TF tree. The plan is read latched too, so a viz node
+ * that starts after the planner draws the current plan without waiting for the next one.
  */
-export class VizOutputs {
+export class VizNode {
   readonly #t: Transport;
   readonly #config: SvnavConfig;
   readonly #mount: CameraMount;
@@ -43,7 +52,7 @@ export class VizOutputs {
   start(): void {
     const t = this.#t;
     const publisher = (topic: keyof typeof VIZ_TOPIC_TYPES) =>
-      t.createPublisher<unknown>(topic, VIZ_TOPIC_TYPES[topic]);
+      t.createPublisher<unknown>(topic, VIZ_TOPIC_TYPES[topic], Qos.latched);
     this.#pub = {
       poses: publisher(VIZ_TOPICS.pathPoses),
       scene: publisher(VIZ_TOPICS.pathScene),
@@ -51,31 +60,40 @@ export class VizOutputs {
       transforms: publisher(VIZ_TOPICS.transforms),
     };
     const { planner, controller, camera } = this.#config;
-    this.#listen<PlanMsg>(planner.plan_topic, RosTypes.Plan, (m) => this.#onPlan(m));
-    this.#listen<Odometry>(controller.odom_topic, RosTypes.Odometry, (m) => this.#onOdometry(m));
-    this.#listen<{ transforms: readonly { child_frame_id: string }[] }>('/tf', RosTypes.TFMessage, (m) => {
+    this.#listen<PlanMsg>(planner.plan_topic, RosTypes.Plan, Qos.latched, (m) => this.#onPlan(m));
+    this.#listen<Odometry>(controller.odom_topic, RosTypes.Odometry, Qos.sensorData, (m) =>
+      this.#onOdometry(m),
+    );
+    // Best effort reads /tf and camera_info from reliable and best-effort writers alike.
+    this.#listen<TfChildren>('/tf', RosTypes.TFMessage, Qos.sensorData, (m) => {
       for (const t of m.transforms) this.#onTf.add(t.child_frame_id);
     });
-    this.#listen<CameraInfoLike>(cameraInfoTopicFor(camera.topic), RosTypes.CameraInfo, (m) => {
-      this.#intrinsics = intrinsicsFromCameraInfo(m);
-      this.#fromCameraInfo = true;
-    });
+    this.#listen<CameraInfoLike>(
+      cameraInfoTopicFor(camera.topic),
+      RosTypes.CameraInfo,
+      Qos.sensorData,
+      (m) => {
+        this.#intrinsics = intrinsicsFromCameraInfo(m);
+        this.#fromCameraInfo = true;
+      },
+    );
     if (camera.type === RosTypes.Image) {
-      this.#listen<Image>(camera.topic, camera.type, (m) => {
+      this.#listen<Image>(camera.topic, camera.type, Qos.sensorData, (m) => {
         if (!this.#fromCameraInfo)
           this.#intrinsics ??= intrinsicsFromHfov(m.width, m.height, camera.hfov_deg);
       });
     }
   }
 
+  /** Releases its subscriptions and publishers; it commands nothing, so there is nothing to leave safe. */
   stop(): void {
     for (const s of this.#subscriptions.splice(0)) s.unsubscribe();
     for (const p of Object.values(this.#pub ?? {})) p.close();
   }
 
-  #listen<T>(topic: string, type: string, on: (m: T) => void): void {
+  #listen<T>(topic: string, type: string, qos: QosProfile, on: (m: T) => void): void {
     this.#subscriptions.push(
-      this.#t.subscribe<T>(topic, type).subscribe((m) => {
+      this.#t.subscribe<T>(topic, type, qos).subscribe((m) => {
         try {
           on(m);
         } catch (err) {
