@@ -118,6 +118,11 @@ export function yawFromQuaternion(q: Quaternion): number {
   return Math.atan2(2 * (q.w * q.z + q.x * q.y), q.w * q.w + q.x * q.x - q.y * q.y - q.z * q.z);
 }
 
+/** The rotation by `theta_rad` about z (a heading in the ground plane) as a unit quaternion. */
+export function quaternionFromYaw(theta_rad: number): Quaternion {
+  return { x: 0, y: 0, z: Math.sin(theta_rad / 2), w: Math.cos(theta_rad / 2) };
+}
+
 /**
  * Projects a 3D ROS pose onto the ground plane, or explains why it cannot: a non-finite number or a
  * quaternion of (near) zero norm, which has no orientation.
