@@ -1,4 +1,5 @@
 import type { SafetyConfig } from '../config/schema';
+import type { EpisodeState } from '../messages/ros';
 import { nsToSeconds, type TimeNs } from '../messages/time';
 
 /** Why the robot is not moving. Every stop the controller makes carries one of these. */
@@ -55,8 +56,23 @@ export function isExternalStop(reason: StopReason): boolean {
   return EXTERNAL_STOP_KINDS.has(reason.kind);
 }
 
-/** Planner episode states that mean "do not move", reported through the heartbeat. */
-const ENDED_EPISODE_STATES: ReadonlySet<string> = new Set(['cancelled', 'stuck', 'failed']);
+/**
+ * Planner episode states that mean "do not move", reported through the heartbeat. A record over every state,
+ * so a state added to the planner's episode cannot be left out of this decision without a type error.
+ */
+const EPISODE_ENDED: Readonly<Record<EpisodeState, boolean>> = {
+  idle: false,
+  navigating: false,
+  arrived: false,
+  cancelled: true,
+  stuck: true,
+  failed: true,
+};
+
+/** Whether a heartbeat's episode state ends motion; a state this controller does not know does not. */
+export function isEndedEpisodeState(state: string): boolean {
+  return Object.hasOwn(EPISODE_ENDED, state) && EPISODE_ENDED[state as EpisodeState];
+}
 
 /**
  * What the controller reads from the planner's heartbeat: the age of the planner's newest camera frame when
@@ -126,7 +142,7 @@ export function activeStopReason(
     if (!(inputs.heartbeat.camera_age_s >= 0 && cameraAge_s <= config.camera_timeout_s)) {
       return { kind: 'camera_stale', camera_age_s: inputs.heartbeat.camera_age_s < 0 ? -1 : cameraAge_s };
     }
-    if (ENDED_EPISODE_STATES.has(inputs.heartbeat.episode_state)) {
+    if (isEndedEpisodeState(inputs.heartbeat.episode_state)) {
       return { kind: 'episode_ended', episode_state: inputs.heartbeat.episode_state };
     }
   }

@@ -72,6 +72,18 @@ export function between(a: Pose2D, b: Pose2D): Pose2D {
   return compose(inverse(a), b);
 }
 
+/**
+ * The point form of `between`: where the point (x, y), given in the frame `frame` is given in, lies seen from
+ * `frame`. Rotating the offset directly keeps it one rotation, where `between` would invert and compose.
+ */
+export function pointInFrame(frame: Pose2D, x_m: number, y_m: number): { x_m: number; y_m: number } {
+  const dx = x_m - frame.x_m;
+  const dy = y_m - frame.y_m;
+  const c = Math.cos(frame.theta_rad);
+  const s = Math.sin(frame.theta_rad);
+  return { x_m: c * dx + s * dy, y_m: -s * dx + c * dy };
+}
+
 // sin(θ)/θ and (1 − cos θ)/θ, with their Taylor series near 0 where the quotients lose precision.
 function sinc(theta: number): number {
   return Math.abs(theta) < 1e-4 ? 1 - (theta * theta) / 6 : Math.sin(theta) / theta;
@@ -116,6 +128,11 @@ export function isFiniteTwist(t: BodyTwist): boolean {
 /** Yaw of a quaternion; the formula is invariant to the quaternion's scale, so unnormalised inputs work too. */
 export function yawFromQuaternion(q: Quaternion): number {
   return Math.atan2(2 * (q.w * q.z + q.x * q.y), q.w * q.w + q.x * q.x - q.y * q.y - q.z * q.z);
+}
+
+/** The rotation by `theta_rad` about z (a heading in the ground plane) as a unit quaternion. */
+export function quaternionFromYaw(theta_rad: number): Quaternion {
+  return { x: 0, y: 0, z: Math.sin(theta_rad / 2), w: Math.cos(theta_rad / 2) };
 }
 
 /**

@@ -7,7 +7,6 @@
  * camera down (a positive rotation about base_link's y axis, REP-103). Lens distortion is ignored: the path
  * is a guide for the eye, not a measurement.
  */
-import type { CameraConfig } from '../config/schema';
 import {
   CameraModelError,
   intrinsicsFromCameraInfo,
@@ -15,57 +14,20 @@ import {
   type CameraInfoLike,
   type PinholeIntrinsics,
 } from '../camera/intrinsics';
+import { baseToOptical, cameraMountFromConfig, type CameraMount, type OpticalPoint } from '../camera/mount';
 import type { Quaternion, Vector3 } from '../messages/ros';
 
 export {
+  baseToOptical,
+  cameraMountFromConfig,
+  type CameraMount,
+  type OpticalPoint,
   CameraModelError,
   intrinsicsFromCameraInfo,
   intrinsicsFromHfov,
   type CameraInfoLike,
   type PinholeIntrinsics,
 };
-
-/** Where the camera sits on base_link. */
-export interface CameraMount {
-  /** The camera's optical frame id (the frame_id of its images). */
-  readonly frameId: string;
-  /** Lens height above the ground. */
-  readonly height_m: number;
-  /** Downward tilt; 0 looks straight ahead. */
-  readonly pitch_rad: number;
-  /** Lens position ahead of base_link's origin. */
-  readonly forward_m: number;
-}
-
-/** The camera mount on base_link from the camera configuration. */
-export function cameraMountFromConfig(camera: CameraConfig): CameraMount {
-  return {
-    frameId: camera.frame_id,
-    height_m: camera.mount_height_m,
-    pitch_rad: camera.mount_pitch_rad,
-    forward_m: camera.mount_forward_m,
-  };
-}
-
-/** A point in the camera's optical frame. */
-export interface OpticalPoint {
-  readonly x: number;
-  readonly y: number;
-  readonly z: number;
-}
-
-/** Where base_link's point (x, y, z) is in the optical frame. */
-export function baseToOptical(mount: CameraMount, x_m: number, y_m: number, z_m = 0): OpticalPoint {
-  const dx = x_m - mount.forward_m;
-  const dy = y_m;
-  const dz = z_m - mount.height_m;
-  // Undo the pitch: the camera body frame is base_link rotated by +pitch about y.
-  const c = Math.cos(mount.pitch_rad);
-  const s = Math.sin(mount.pitch_rad);
-  const bx = c * dx - s * dz;
-  const bz = s * dx + c * dz;
-  return { x: -dy, y: -bz, z: bx };
-}
 
 /** Pixel of an optical point in front of the camera (top-left corner of the image is (0, 0)). */
 export function projectOptical(intrinsics: PinholeIntrinsics, p: OpticalPoint): { u: number; v: number } {
@@ -204,7 +166,7 @@ export function mountRotation(pitch_rad: number): Quaternion {
 }
 
 export function mountTranslation(mount: CameraMount): Vector3 {
-  return { x: mount.forward_m, y: 0, z: mount.height_m };
+  return { x: mount.forward_m, y: mount.lateral_m, z: mount.height_m };
 }
 
 export function multiplyQuaternions(a: Quaternion, b: Quaternion): Quaternion {

@@ -7,6 +7,7 @@ import {
   updateArrival,
   type SafetyInputs,
 } from '../../src/controller';
+import { isEndedEpisodeState } from '../../src/controller/safety';
 import { NS_PER_S } from '../../src/messages/time';
 import { MS } from './fixtures';
 
@@ -60,6 +61,15 @@ describe('safety supervisor conditions', () => {
       const inputs = { ...healthy(), heartbeat: { receivedNs: T0, camera_age_s: 0.1, episode_state } };
       assert.deepEqual(activeStopReason(inputs, T0, config), { kind: 'episode_ended', episode_state });
     }
+  });
+
+  it('lets an idle, navigating or arrived episode and an unknown or prototype-named state drive on', () => {
+    for (const episode_state of ['idle', 'navigating', 'arrived', 'paused', 'toString', '__proto__', '']) {
+      assert.equal(isEndedEpisodeState(episode_state), false, episode_state);
+      const inputs = { ...healthy(), heartbeat: { receivedNs: T0, camera_age_s: 0.1, episode_state } };
+      assert.notEqual(activeStopReason(inputs, T0, config)?.kind, 'episode_ended', episode_state);
+    }
+    assert.equal(isEndedEpisodeState('stuck'), true);
   });
 
   it('reports plan timeout and exhaustion from the plan it received', () => {

@@ -6,6 +6,8 @@ import {
   groundPoseFromRos,
   integrateTwist,
   inverse,
+  pointInFrame,
+  quaternionFromYaw,
   twistBetween,
   wrapAngle,
   yawFromQuaternion,
@@ -36,6 +38,32 @@ describe('SE(2) math', () => {
         assert.ok(samePose(compose(a, between(a, b)), b, 1e-8));
       }),
     );
+  });
+
+  it('sees a point from a pose as between does, and composing the pose brings it back', () => {
+    const facingLeft = { x_m: 1, y_m: 0, theta_rad: Math.PI / 2 };
+    const ahead = pointInFrame(facingLeft, 1, 2); // 2 m along +y of the world is 2 m ahead of it
+    assert.ok(near(ahead.x_m, 2) && near(ahead.y_m, 0), JSON.stringify(ahead));
+    fc.assert(
+      fc.property(poseArb, poseArb, (a, b) => {
+        const q = pointInFrame(a, b.x_m, b.y_m);
+        const viaBetween = between(a, b);
+        assert.ok(near(q.x_m, viaBetween.x_m, 1e-8) && near(q.y_m, viaBetween.y_m, 1e-8));
+        const back = compose(a, { ...q, theta_rad: 0 });
+        assert.ok(near(back.x_m, b.x_m, 1e-8) && near(back.y_m, b.y_m, 1e-8));
+      }),
+    );
+  });
+
+  it('writes a heading as a unit quaternion about z that reads back as the same yaw', () => {
+    assert.deepEqual(quaternionFromYaw(0), { x: 0, y: 0, z: 0, w: 1 });
+    const half = quaternionFromYaw(Math.PI);
+    assert.ok(near(half.z, 1) && near(half.w, 0));
+    for (const yaw of [-3, -1, 0.5, 2, Math.PI]) {
+      const q = quaternionFromYaw(yaw);
+      assert.ok(near(Math.hypot(q.x, q.y, q.z, q.w), 1));
+      assert.ok(near(wrapAngle(yawFromQuaternion(q) - yaw), 0), `yaw ${yaw}`);
+    }
   });
 
   it('wraps angles into (−π, π], also for huge angles', () => {

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { Pose2D } from '../../src/geometry/se2';
+import type { PlannedPath } from '../../src/geometry/trajectory';
 import { commandsMotion, StuckDetector, type StuckAssessment } from '../../src/nodes/planner/stuck';
 import type { Action } from '../../src/planner/plan';
 
@@ -14,6 +15,16 @@ const params = {
   maxPlanGapNs: 2n * S,
   odomTimeoutNs: S / 2n,
 };
+
+/** A published plan of `actions` at 4 FPS, stamped `stampNs`. */
+const planned = (stampNs: bigint, actions: readonly Action[], step_dt_s = 0.25): PlannedPath => ({
+  sequence: 0,
+  episodeId: 'episode-1',
+  stampNs,
+  baseFrameId: 'base_link',
+  step_dt_s,
+  steps: actions,
+});
 
 const steps = (a: Action, n = 8): Action[] => Array.from({ length: n }, () => ({ ...a }));
 const FORWARD = steps({ dx_m: 0.075, dy_m: 0, dtheta_rad: 0 }); // 0.3 m/s
@@ -38,7 +49,7 @@ function replay(
     if (pose) d.observeOdometry(t, pose(t_s));
     if (i % 10 === 0) {
       const actions = plan(t_s);
-      if (actions) d.observePlan(t, actions, 0.25);
+      if (actions) d.observePlan(planned(t, actions));
       else d.observeNoPlan();
     }
     out.push({ t_s, a: d.assess(t) });
@@ -142,6 +153,31 @@ describe('StuckDetector', () => {
       assert.ok(Math.abs(last.progress_m - 2.4) < 1e-9, `progress ${last.progress_m}`);
     });
 
+    it('executes the step a replan interrupts as the arc up to the replan (plans every 1.1 s)', () => {
+      const d = new StuckDetector(params);
+      const period = 1_100_000_000n;
+      for (let k = 0n; k <= 10n; k++) d.observePlan(planned(k * period, FORWARD));
+      const a = d.assess(10n * period);
+      // The window (3–11 s) starts from the plan at 2.2 s: 8 replans × 4.4 steps × 0.075 m.
+      assert.equal(a.source, 'plans');
+      assert.ok(Math.abs(a.progress_m - 8 * 4.4 * 0.075) < 1e-9, `progress ${a.progress_m}`);
+    });
+
+    it('does not count plans the controller refuses (non-finite step, 10 s steps) as commanded motion', () => {
+      const nan = steps({ dx_m: Number.NaN, dy_m: 0, dtheta_rad: 0.2 });
+      for (const plan of [
+        (t: bigint) => planned(t, nan),
+        (t: bigint) => planned(t, FORWARD, 10),
+        (t: bigint) => planned(t, []),
+      ]) {
+        const d = new StuckDetector(params);
+        for (let t = 0n; t <= 12n; t++) d.observePlan(plan(t * S));
+        const a = d.assess(12n * S);
+        assert.equal(a.stuck, false);
+        assert.equal(a.message, 'not stuck: the plans do not command motion');
+      }
+    });
+
     it('reports alternating forward and backward plans as stuck', () => {
       const hit = firstStuck(replay(12, null, (t) => (t % 2 === 0 ? FORWARD : BACKWARD)));
       assert.ok(hit);
@@ -153,7 +189,7 @@ describe('StuckDetector', () => {
     const d = new StuckDetector(params);
     for (let t = 0; t <= 9; t++) {
       if (t <= 2) d.observeOdometry(BigInt(t) * S, { x_m: 0, y_m: 0, theta_rad: 0 });
-      d.observePlan(BigInt(t) * S, FORWARD, 0.25);
+      d.observePlan(planned(BigInt(t) * S, FORWARD));
     }
     const a = d.assess(9n * S);
     assert.equal(a.source, 'plans');
@@ -164,7 +200,7 @@ describe('StuckDetector', () => {
     const d = new StuckDetector(params);
     for (let t = 0; t <= 9; t++) {
       if (t >= 3) d.observeOdometry(BigInt(t) * S, { x_m: 0, y_m: 0, theta_rad: 0 });
-      d.observePlan(BigInt(t) * S, FORWARD, 0.25);
+      d.observePlan(planned(BigInt(t) * S, FORWARD));
     }
     // Odometry from 3 s only: no pose at the window start (1 s).
     assert.match(d.assess(9n * S).message, /odometry do not cover the last 8\.0 s yet/);

@@ -33,7 +33,13 @@ describe('viz messages in a rosbag2 MCAP', () => {
     const path = trajectoryFromPlanMsg(
       planMsg({ stampNs: stamp, dx_m: 0.1, dtheta_rad: 0.05, inputPose: { x_m: 1, y_m: 2, theta_rad: 0.3 } }),
     );
-    const mount: CameraMount = { frameId: 'front_camera', height_m: 0.32, pitch_rad: 0, forward_m: 0.28 };
+    const mount: CameraMount = {
+      frameId: 'front_camera',
+      height_m: 0.32,
+      pitch_rad: 0,
+      forward_m: 0.28,
+      lateral_m: 0,
+    };
     const messages: Record<string, unknown> = {
       [VIZ_TOPICS.pathPoses]: pathPosesInFrame(path),
       [VIZ_TOPICS.pathScene]: pathSceneUpdate(path),

@@ -15,7 +15,7 @@ import {
 } from '../../src/viz/camera';
 import { closeTo } from './fixtures';
 
-const level: CameraMount = { frameId: 'front_camera', height_m: 1, pitch_rad: 0, forward_m: 0 };
+const level: CameraMount = { frameId: 'front_camera', height_m: 1, pitch_rad: 0, forward_m: 0, lateral_m: 0 };
 const vga = intrinsicsFromHfov(640, 480, 90);
 
 describe('viz camera model', () => {
@@ -57,7 +57,13 @@ describe('viz camera model', () => {
   });
 
   it('puts the floor point on the optical axis at the image centre when the camera pitches down onto it', () => {
-    const down45: CameraMount = { frameId: 'cam', height_m: 1, pitch_rad: Math.PI / 4, forward_m: 0.3 };
+    const down45: CameraMount = {
+      frameId: 'cam',
+      height_m: 1,
+      pitch_rad: Math.PI / 4,
+      forward_m: 0.3,
+      lateral_m: 0,
+    };
     const p = projectOptical(vga, baseToOptical(down45, 1.3, 0));
     closeTo(p.u, 320, 1e-9, 'u');
     closeTo(p.v, 240, 1e-9, 'v');
@@ -160,18 +166,26 @@ describe('viz camera model', () => {
   });
 
   it('agrees with its own transform: base = R·optical + t inverts baseToOptical for any mount', () => {
-    const mount: CameraMount = { frameId: 'cam', height_m: 0.32, pitch_rad: 0.2, forward_m: 0.28 };
-    for (const [x, y, zz] of [
-      [1.5, 0.4, 0],
-      [3, -1, 0.2],
-      [0.5, 0.1, -0.1],
-    ] as const) {
-      const o = baseToOptical(mount, x, y, zz);
-      const r = rotateVector(mountRotation(mount.pitch_rad), o);
-      const t = mountTranslation(mount);
-      closeTo(r.x + t.x, x, 1e-12, 'x');
-      closeTo(r.y + t.y, y, 1e-12, 'y');
-      closeTo(r.z + t.z, zz, 1e-12, 'z');
+    for (const lateral_m of [0, -0.05]) {
+      const mount: CameraMount = {
+        frameId: 'cam',
+        height_m: 0.32,
+        pitch_rad: 0.2,
+        forward_m: 0.28,
+        lateral_m,
+      };
+      for (const [x, y, zz] of [
+        [1.5, 0.4, 0],
+        [3, -1, 0.2],
+        [0.5, 0.1, -0.1],
+      ] as const) {
+        const o = baseToOptical(mount, x, y, zz);
+        const r = rotateVector(mountRotation(mount.pitch_rad), o);
+        const t = mountTranslation(mount);
+        closeTo(r.x + t.x, x, 1e-12, 'x');
+        closeTo(r.y + t.y, y, 1e-12, 'y');
+        closeTo(r.z + t.z, zz, 1e-12, 'z');
+      }
     }
   });
 

@@ -123,7 +123,13 @@ describe('viz foxglove messages', () => {
 
   it('builds FrameTransforms odom→base from odometry and base→camera from the mount', () => {
     const odom = odometry(STAMP, { x_m: 3, y_m: -1, theta_rad: 0.5 });
-    const mount: CameraMount = { frameId: 'front_camera', height_m: 0.32, pitch_rad: 0.1, forward_m: 0.28 };
+    const mount: CameraMount = {
+      frameId: 'front_camera',
+      height_m: 0.32,
+      pitch_rad: 0.1,
+      forward_m: 0.28,
+      lateral_m: 0,
+    };
     const msg = frameTransforms({
       odometry: odom,
       mount: { camera: mount, baseFrameId: 'base_link', stampNs: STAMP },
@@ -142,7 +148,13 @@ describe('viz foxglove messages', () => {
   });
 
   it('projects a straight path into the image centre column from where it enters the image to the horizon', () => {
-    const mount: CameraMount = { frameId: 'front_camera', height_m: 1, pitch_rad: 0, forward_m: 0 };
+    const mount: CameraMount = {
+      frameId: 'front_camera',
+      height_m: 1,
+      pitch_rad: 0,
+      forward_m: 0,
+      lateral_m: 0,
+    };
     const intrinsics = intrinsicsFromHfov(640, 480, 90);
     // Starts 0.5 m ahead of base_link, so every point is in front of the lens; the floor is in view from
     // d = f·h / (H/2) = 320 / 240 m on.
@@ -171,7 +183,13 @@ describe('viz foxglove messages', () => {
   });
 
   it('cuts the path at the lens plane and the image border, e.g. the start under a forward-mounted camera', () => {
-    const mount: CameraMount = { frameId: 'front_camera', height_m: 0.32, pitch_rad: 0, forward_m: 0.28 };
+    const mount: CameraMount = {
+      frameId: 'front_camera',
+      height_m: 0.32,
+      pitch_rad: 0,
+      forward_m: 0.28,
+      lateral_m: 0,
+    };
     const intrinsics = intrinsicsFromHfov(640, 480, 90);
     const msg = pathImageAnnotations(forward, { mount, intrinsics }, { samplesPerStep: 1, label: false });
     // The floor is in view from 0.32·320/240 m ahead of the lens (x = 0.7067 m): the strip runs from the

@@ -1,4 +1,5 @@
-import { compose, IDENTITY_POSE, type Pose2D } from '../../geometry/se2';
+import { compose, IDENTITY_POSE, quaternionFromYaw, type Pose2D } from '../../geometry/se2';
+import { trajectoryFromPlan } from '../../geometry/trajectory';
 import type { PlannerConfig } from '../../config/schema';
 import {
   RosTypes,
@@ -10,8 +11,8 @@ import {
   type Pose,
   type PoseStamped,
 } from '../../messages/ros';
-import { nsToStamp, secondsToNs, type TimeNs } from '../../messages/time';
-import type { Plan, StageTimings } from '../../planner/plan';
+import { nsToStamp, type TimeNs } from '../../messages/time';
+import { plannedPathFromPlan, type Plan, type StageTimings } from '../../planner/plan';
 import { Qos, type Publisher, type Transport } from '../../transport/transport';
 import type { Episode } from './episode';
 
@@ -89,34 +90,31 @@ export function planMessage(plan: Plan, ctx: PlanMessageContext): PlanMsg {
 /**
  * nav_msgs/Path of the plan's waypoints (the start pose and one pose per action, each stamped with the instant
  * it should be reached). In the odometry frame when the input pose is known, so the path stays put in Foxglove
- * while the robot walks along it; otherwise in the base frame at the input stamp.
+ * while the robot walks along it; otherwise in the base frame at the input stamp. The waypoints are the
+ * trajectory the controller will follow (geometry/trajectory.ts), so a plan it would refuse throws
+ * InvalidPlanError here too rather than drawing a path that will not be driven.
  */
-export function pathMessage(plan: Plan, baseFrameId: string, inputPose: InputPose | undefined): Path {
-  const origin = inputPose?.ground ?? IDENTITY_POSE;
-  const frame_id = inputPose?.frameId ?? baseFrameId;
-  const z = inputPose?.pose.position.z ?? 0;
-  const stepNs = secondsToNs(plan.stepDtS);
-  const poses: PoseStamped[] = [];
-  let local: Pose2D = IDENTITY_POSE;
-  for (let k = 0; k <= plan.actions.length; k++) {
-    if (k > 0) {
-      const a = plan.actions[k - 1]!;
-      local = compose(local, { x_m: a.dx_m, y_m: a.dy_m, theta_rad: a.dtheta_rad });
-    }
-    const p = compose(origin, local);
-    poses.push({
-      header: { stamp: nsToStamp(plan.inputStampNs + BigInt(k) * stepNs), frame_id },
-      pose: poseFromGround(p, z),
-    });
-  }
-  return { header: { stamp: nsToStamp(plan.inputStampNs), frame_id }, poses };
+export function pathMessage(plan: Plan, ctx: Omit<PlanMessageContext, 'latencyS' | 'untrained'>): Path {
+  const input = ctx.inputPose;
+  const trajectory = trajectoryFromPlan(
+    plannedPathFromPlan(plan, {
+      baseFrameId: ctx.baseFrameId,
+      episodeId: ctx.episode.id,
+      ...(input ? { inputPose: { frameId: input.frameId, pose: input.ground } } : {}),
+    }),
+  );
+  const origin = trajectory.inputPose?.pose ?? IDENTITY_POSE;
+  const frame_id = trajectory.inputPose?.frameId ?? trajectory.baseFrameId;
+  const z = input?.pose.position.z ?? 0;
+  const poses: PoseStamped[] = trajectory.waypoints.map((local, k) => ({
+    header: { stamp: nsToStamp(trajectory.stampNs + BigInt(k) * trajectory.stepNs), frame_id },
+    pose: poseFromGround(compose(origin, local), z),
+  }));
+  return { header: { stamp: nsToStamp(trajectory.stampNs), frame_id }, poses };
 }
 
 export function poseFromGround(p: Pose2D, z = 0): Pose {
-  return {
-    position: { x: p.x_m, y: p.y_m, z },
-    orientation: { x: 0, y: 0, z: Math.sin(p.theta_rad / 2), w: Math.cos(p.theta_rad / 2) },
-  };
+  return { position: { x: p.x_m, y: p.y_m, z }, orientation: quaternionFromYaw(p.theta_rad) };
 }
 
 export interface StatusContext {

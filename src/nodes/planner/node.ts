@@ -10,7 +10,7 @@ import {
 } from '../../messages/ros';
 import { nsToSeconds, nsToStamp, secondsToNs, stampToNs, type TimeNs } from '../../messages/time';
 import type { Planner } from '../../planner/planner';
-import type { NoPlan, Plan } from '../../planner/plan';
+import { plannedPathFromPlan, type NoPlan, type Plan } from '../../planner/plan';
 import { Qos, type QosProfile, type Transport } from '../../transport/transport';
 import { CameraInput } from './camera-input';
 import { PlanCycle } from './plan-cycle';
@@ -318,7 +318,7 @@ export class PlannerNode {
     const latencyS = nsToSeconds(now - (arrivalNs ?? now));
     const ctx = { episode: this.#episode, baseFrameId: p.base_frame_id, inputPose, untrained, latencyS };
     this.#pub?.plan.publish(planMessage(plan, ctx));
-    this.#pub?.path.publish(pathMessage(plan, p.base_frame_id, inputPose));
+    this.#pub?.path.publish(pathMessage(plan, ctx));
     this.#stats.plans++;
     this.#apply({ kind: 'plan', timeNs: now });
     this.#publishStatus(
@@ -327,7 +327,9 @@ export class PlannerNode {
       plan.sequence,
       plan,
     );
-    this.#stuck.observePlan(plan.inputStampNs, plan.actions, plan.stepDtS);
+    this.#stuck.observePlan(
+      plannedPathFromPlan(plan, { baseFrameId: p.base_frame_id, episodeId: ctx.episode.id }),
+    );
     this.#checkStuck(plan.inputStampNs);
     if (p.publish_preview && !this.#preview && this.#episode.state === 'navigating') {
       this.#preview = this.#publishPreview(plan).finally(() => (this.#preview = undefined));

@@ -1,6 +1,13 @@
-import { compose, integrateTwist, twistBetween, type Pose2D, IDENTITY_POSE } from '../../geometry/se2';
-import { nsToSeconds, secondsToNs, type TimeNs } from '../../messages/time';
-import type { Action } from '../../planner/plan';
+import { compose, IDENTITY_POSE, wrapAngle, type Pose2D } from '../../geometry/se2';
+import {
+  InvalidPlanError,
+  sampleTrajectory,
+  trajectoryFromPlan,
+  type PlannedPath,
+  type PlanStep,
+  type Trajectory,
+} from '../../geometry/trajectory';
+import { nsToSeconds, type TimeNs } from '../../messages/time';
 
 /**
  * Stuck detection: the plans keep commanding motion, yet over the last `timeout` the robot made less than
@@ -45,9 +52,8 @@ interface Sample {
 
 interface PlanMotion {
   readonly stampNs: TimeNs;
-  readonly actions: readonly Action[];
-  readonly stepNs: TimeNs;
-  readonly stepDtS: number;
+  /** Undefined for a plan the controller refuses: it stops instead of executing it. */
+  readonly trajectory: Trajectory | undefined;
 }
 
 export class StuckDetector {
@@ -79,18 +85,21 @@ export class StuckDetector {
   }
 
   /** A published plan, stamped with its input frame. */
-  observePlan(stampNs: TimeNs, actions: readonly Action[], stepDtS: number): void {
+  observePlan(plan: PlannedPath): void {
+    const { stampNs } = plan;
     const previous = this.#lastPlan;
     if (previous && stampNs <= previous.stampNs) return;
     const gap = previous === undefined || stampNs - previous.stampNs > this.#params.maxPlanGapNs;
-    if (!commandsMotion(actions, this.#params)) this.#motionSinceNs = undefined;
+    const trajectory = executableTrajectory(plan);
+    if (!trajectory || !commandsMotion(plan.steps, this.#params)) this.#motionSinceNs = undefined;
     else if (gap || this.#motionSinceNs === undefined) this.#motionSinceNs = stampNs;
 
     const lastPose = this.#reckoned[this.#reckoned.length - 1]?.pose ?? IDENTITY_POSE;
-    const pose = previous && !gap ? compose(lastPose, executedMotion(previous, stampNs)) : lastPose;
+    const pose =
+      previous && !gap ? compose(lastPose, executedMotion(previous.trajectory, stampNs)) : lastPose;
     this.#reckoned.push({ tNs: stampNs, pose });
     this.#prune(this.#reckoned, stampNs);
-    this.#lastPlan = { stampNs, actions, stepNs: secondsToNs(stepDtS), stepDtS };
+    this.#lastPlan = { stampNs, trajectory };
   }
 
   /** A plan cycle that produced nothing: the controller will stop, so the run of commanded motion ends. */
@@ -132,7 +141,7 @@ export class StuckDetector {
       const a = trace[i - 1]!.pose;
       const b = trace[i]!.pose;
       path_m += Math.hypot(b.x_m - a.x_m, b.y_m - a.y_m);
-      rotation_rad += Math.abs(angleDiff(b.theta_rad, a.theta_rad));
+      rotation_rad += Math.abs(wrapAngle(b.theta_rad - a.theta_rad));
     }
     const start = trace[first]!.pose;
     const end = trace[trace.length - 1]!.pose;
@@ -158,7 +167,7 @@ export class StuckDetector {
 }
 
 export function commandsMotion(
-  actions: readonly Action[],
+  actions: readonly PlanStep[],
   params: Pick<StuckParams, 'motionPathM' | 'motionRotationRad'>,
 ): boolean {
   let path = 0;
@@ -170,26 +179,25 @@ export function commandsMotion(
   return path >= params.motionPathM || turn >= params.motionRotationRad;
 }
 
-/** The motion of `plan` from its stamp until `untilNs`, each step an arc (as the controller executes it). */
-function executedMotion(plan: PlanMotion, untilNs: TimeNs): Pose2D {
-  let pose: Pose2D = IDENTITY_POSE;
-  let remainingNs = untilNs - plan.stampNs;
-  for (const a of plan.actions) {
-    if (remainingNs <= 0n) break;
-    const step = { x_m: a.dx_m, y_m: a.dy_m, theta_rad: a.dtheta_rad };
-    if (remainingNs >= plan.stepNs) {
-      pose = compose(pose, step);
-    } else {
-      const fraction_s = nsToSeconds(remainingNs);
-      pose = compose(pose, integrateTwist(twistBetween(step, plan.stepDtS), fraction_s));
-    }
-    remainingNs -= plan.stepNs;
+/** The trajectory the controller would follow for `plan`, or undefined when it would refuse the plan. */
+function executableTrajectory(plan: PlannedPath): Trajectory | undefined {
+  try {
+    return trajectoryFromPlan(plan);
+  } catch (err) {
+    if (err instanceof InvalidPlanError) return undefined;
+    throw err;
   }
-  return pose;
 }
 
-function angleDiff(a: number, b: number): number {
-  return Math.atan2(Math.sin(a - b), Math.cos(a - b));
+/**
+ * The motion of a plan from its stamp until `untilNs`, each step an arc (as the controller executes it); the
+ * whole plan once it has run out, and none for a refused plan.
+ */
+function executedMotion(trajectory: Trajectory | undefined, untilNs: TimeNs): Pose2D {
+  if (!trajectory) return IDENTITY_POSE;
+  return (
+    sampleTrajectory(trajectory, untilNs)?.pose ?? trajectory.waypoints[trajectory.waypoints.length - 1]!
+  );
 }
 
 function describeMotion(progress_m: number, path_m: number, rotation_rad: number, min_m: number): string {

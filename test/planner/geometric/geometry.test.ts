@@ -166,6 +166,7 @@ describe('geometric action source: rigid fit and odometry check', () => {
     assert.equal(config.planner.action_source, 'auto');
     assert.deepEqual(geometricOptionsFromConfig(config.planner), DEFAULT_GEOMETRIC_OPTIONS);
     assert.deepEqual(cameraMountFromConfig(config.camera), {
+      frameId: config.camera.frame_id,
       height_m: config.camera.mount_height_m,
       pitch_rad: config.camera.mount_pitch_rad,
       forward_m: config.camera.mount_forward_m,

@@ -16,7 +16,13 @@ import {
 import type { ImageFrame, MotionStep } from '../../../src/planner/actions/geometric/estimate';
 
 export const SOURCE = { width: 640, height: 360, hfov_deg: 90 } as const;
-export const MOUNT: CameraMount = { height_m: 0.32, pitch_rad: 0, forward_m: 0.28, lateral_m: 0 };
+export const MOUNT: CameraMount = {
+  frameId: 'front_camera',
+  height_m: 0.32,
+  pitch_rad: 0,
+  forward_m: 0.28,
+  lateral_m: 0,
+};
 export const SIZE = 256;
 const FOCAL = SOURCE.width / 2 / Math.tan((SOURCE.hfov_deg * Math.PI) / 360);
 

@@ -15,8 +15,11 @@ import {
   type CameraInfoLike,
   type PinholeIntrinsics,
 } from '../../../camera/intrinsics';
+import type { CameraMount, MountGeometry } from '../../../camera/mount';
 
 export {
+  type CameraMount,
+  type MountGeometry,
   CameraModelError,
   intrinsicsFromCameraInfo,
   intrinsicsFromHfov,
@@ -24,21 +27,9 @@ export {
   type PinholeIntrinsics,
 };
 
-/** Where the camera sits on base_link (REP-103: x forward, y left, z up; the ground at z = 0). */
-export interface CameraMount {
-  /** Lens height above the ground. */
-  readonly height_m: number;
-  /** Downward tilt (a positive rotation about base_link's y axis); 0 looks level. */
-  readonly pitch_rad: number;
-  /** Lens position ahead of base_link's origin. */
-  readonly forward_m: number;
-  /** Lens position left of base_link's origin. */
-  readonly lateral_m: number;
-}
-
 /** Intrinsics of the frames the estimator reads, the mount, and where the intrinsics came from (for the log). */
 export interface CameraModel extends PinholeIntrinsics {
-  readonly mount: CameraMount;
+  readonly mount: MountGeometry;
   readonly source: 'camera_info' | 'fov';
   /** One line for the log, e.g. "camera_info 640×360 → centre crop 360 → 256×256, fx 227.6 px". */
   readonly description: string;
@@ -70,7 +61,7 @@ export interface CameraModelOptions {
   /** ...and its image size, needed to know what the centre crop keeps (the size of the camera's frames). */
   readonly sourceWidth_px: number;
   readonly sourceHeight_px: number;
-  readonly mount: CameraMount;
+  readonly mount: MountGeometry;
   /** Side of the square frames the estimator reads (the release: 256). */
   readonly size_px: number;
 }
@@ -95,9 +86,10 @@ export function cameraModel(options: CameraModelOptions): CameraModel {
   return { ...cropped, mount: options.mount, source: info ? 'camera_info' : 'fov', description };
 }
 
-function checkMount(mount: CameraMount): void {
-  const fields = Object.entries(mount) as [string, number][];
-  for (const [name, value] of fields) {
+function checkMount(mount: MountGeometry): void {
+  // Named, not Object.entries: a full CameraMount also carries its frame id, which is no number.
+  for (const name of ['height_m', 'pitch_rad', 'forward_m', 'lateral_m'] as const) {
+    const value = mount[name];
     if (!Number.isFinite(value)) throw new CameraModelError(`camera mount ${name} is ${value}`);
   }
   // The ground plane gives scale only through the lens height: a camera on the floor sees no ground.

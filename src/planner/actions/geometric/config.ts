@@ -1,6 +1,7 @@
-import type { CameraConfig, PlannerConfig } from '../../../config/schema';
-import type { CameraMount } from './camera-model';
+import type { PlannerConfig } from '../../../config/schema';
 import type { GeometricOptions } from './options';
+
+export { cameraMountFromConfig } from '../../../camera/mount';
 
 /** The estimator's options from the config's planner.geometric_* keys. */
 export function geometricOptionsFromConfig(c: PlannerConfig): GeometricOptions {
@@ -20,15 +21,5 @@ export function geometricOptionsFromConfig(c: PlannerConfig): GeometricOptions {
     odometrySpeedTolerance_mps: c.geometric_odometry_speed_tolerance_mps,
     odometryMinSpeed_mps: c.geometric_odometry_min_speed_mps,
     requireOdometryAgreement: c.geometric_require_odometry_agreement,
-  };
-}
-
-/** The camera mount from the camera config (the config has no lateral offset: the Go2's camera is centred). */
-export function cameraMountFromConfig(c: CameraConfig): CameraMount {
-  return {
-    height_m: c.mount_height_m,
-    pitch_rad: c.mount_pitch_rad,
-    forward_m: c.mount_forward_m,
-    lateral_m: 0,
   };
 }

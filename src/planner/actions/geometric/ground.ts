@@ -3,6 +3,7 @@
  * gives a monocular camera its metric scale: a floor pixel's ray meets z = 0 at a distance set by the lens
  * height. Optical frame as in sensor_msgs/CameraInfo: x right, y down, z along the optical axis.
  */
+import { baseToOptical } from '../../../camera/mount';
 import type { CameraModel } from './camera-model';
 
 export interface GroundPoint {
@@ -46,18 +47,9 @@ export function groundToPixel(
   x_m: number,
   y_m: number,
 ): { u: number; v: number } | undefined {
-  const m = camera.mount;
-  const bx = x_m - m.forward_m;
-  const by = y_m - m.lateral_m;
-  const bz = -m.height_m;
-  const c = Math.cos(m.pitch_rad);
-  const s = Math.sin(m.pitch_rad);
-  // Undo the pitch (rotate by −pitch about y), then body → optical.
-  const lx = c * bx - s * bz;
-  const lz = s * bx + c * bz;
-  const depth = lx;
-  if (!(depth > 1e-6)) return undefined;
-  return { u: camera.cx_px + (camera.fx_px * -by) / depth, v: camera.cy_px + (camera.fy_px * -lz) / depth };
+  const p = baseToOptical(camera.mount, x_m, y_m);
+  if (!(p.z > 1e-6)) return undefined;
+  return { u: camera.cx_px + (camera.fx_px * p.x) / p.z, v: camera.cy_px + (camera.fy_px * p.y) / p.z };
 }
 
 /**

@@ -3,14 +3,11 @@
  * base_link in the earlier one, so a floor point seen at p from the earlier pose and at q from the later one
  * satisfies p = R(θ)·q + (x, y).
  */
+import { pointInFrame, type Pose2D } from '../../../geometry/se2';
 import type { CameraModel } from './camera-model';
 import { groundToPixel } from './ground';
 
-export interface Step {
-  readonly x_m: number;
-  readonly y_m: number;
-  readonly theta_rad: number;
-}
+export type Step = Pose2D;
 
 export interface Correspondence {
   /** The floor point in the earlier base_link (from its pixel in the earlier frame). */
@@ -68,11 +65,8 @@ export function predictPixel(
   px: number,
   py: number,
 ): { u: number; v: number } | undefined {
-  const dx = px - step.x_m;
-  const dy = py - step.y_m;
-  const cos = Math.cos(step.theta_rad);
-  const sin = Math.sin(step.theta_rad);
-  return groundToPixel(camera, cos * dx + sin * dy, -sin * dx + cos * dy);
+  const q = pointInFrame(step, px, py);
+  return groundToPixel(camera, q.x_m, q.y_m);
 }
 
 /** Reprojection error (px) of each correspondence under `step`; Infinity where the point falls behind the lens. */
