@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { MAX_PLAN_STEPS, MAX_STEP_DT_S, MIN_STEP_DT_S } from '../geometry/trajectory';
+import { NETWORK_KEYS } from './network';
 
 /**
  * model.json — the one file the runtime reads to use a model directory: every number the planner needs, each
@@ -23,16 +25,6 @@ const provenance = z.discriminatedUnion('kind', [
     })
     .strict(),
 ]);
-
-export const networkKeys = [
-  'dit_step',
-  'history_compressor',
-  'action_context',
-  'action_step',
-  'text_encoder',
-  'vae_encoder',
-  'vae_decoder',
-] as const;
 
 const networkEntry = z
   .object({
@@ -119,9 +111,10 @@ export const manifestSchema = z
       .strict(),
     action: z
       .object({
-        horizon: positive,
+        /** Within what the controller executes: a model that cannot produce a plan it accepts is refused at load. */
+        horizon: z.number().int().min(1).max(MAX_PLAN_STEPS),
         action_dim: positive,
-        step_dt_s: z.number().positive(),
+        step_dt_s: z.number().min(MIN_STEP_DT_S).max(MAX_STEP_DT_S),
         scale: z.array(z.number().positive()).length(3),
         /** Future chunks the action head reads (the first ones: the next seconds). */
         chunks: positive,
@@ -138,7 +131,7 @@ export const manifestSchema = z
     sources: z.array(sourceFile),
     /** Which parts run on trained weights: robot mode refuses an untrained video generator by default. */
     trained: z.object({ video_generator: z.boolean(), action_head: z.boolean() }).strict(),
-    networks: z.record(z.enum(networkKeys), networkEntry),
+    networks: z.record(z.enum(NETWORK_KEYS), networkEntry),
     /** SHA-256 of this manifest without this field: an edited model.json (e.g. its preset) is refused. */
     content_sha256: z.string().regex(/^[0-9a-f]{64}$/),
   })

@@ -61,7 +61,9 @@ export interface NoPlan {
     | 'invalid_instruction'
     | 'non_finite'
     | 'inference_error'
-    | 'no_motion_estimate';
+    | 'no_motion_estimate'
+    /** Refused at the node: the plan fails the controller's checks (step count, step time). */
+    | 'invalid_plan';
 }
 
 export type PlanOutcome = Plan | NoPlan;

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { ManifestError } from '../../src/model/manifest';
+import { ManifestError, sealManifest, type ModelManifest } from '../../src/model/manifest';
 import { openModelDirectory } from '../../src/planner/model-dir';
 import { cameraModel } from '../../src/planner/actions/geometric/camera-model';
 import { Planner, type PlannerOptions, resolveActionSource } from '../../src/planner/planner';
@@ -303,6 +303,26 @@ describe('planner runtime: loading', function () {
     const path = join(dir, 'model.json');
     writeFileSync(path, readFileSync(path, 'utf8').replace('"preset": "tiny"', '"preset": "official"'));
     await assert.rejects(openModelDirectory(dir), /model\.json was edited after svnav build-model wrote it/);
+  });
+
+  it('refuses, at load, a model whose plans the controller would refuse (step time, step count), naming the field', async () => {
+    for (const [field, value, pattern] of [
+      ['step_dt_s', 6, /action\.step_dt_s/],
+      ['horizon', 65, /action\.horizon/],
+    ] as const) {
+      const dir = join(mkdtempSync(join(tmpdir(), 'svnav-steps-')), 'model');
+      cpSync(await tinyModelDir(), dir, { recursive: true });
+      const path = join(dir, 'model.json');
+      const { content_sha256: _, ...manifest } = JSON.parse(readFileSync(path, 'utf8')) as ModelManifest;
+      const edited = { ...manifest, action: { ...manifest.action, [field]: value } };
+      writeFileSync(path, JSON.stringify(sealManifest(edited), null, 2));
+      await assert.rejects(openModelDirectory(dir), (e: Error) => {
+        assert.ok(e instanceof ManifestError, String(e));
+        assert.match(e.message, pattern);
+        return true;
+      });
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a model of another preset or resolution than expected', async () => {

@@ -7,6 +7,7 @@ import {
   type Image,
   type Odometry,
   type StringMsg,
+  type Path,
 } from '../../messages/ros';
 import { nsToSeconds, nsToStamp, secondsToNs, stampToNs, type TimeNs } from '../../messages/time';
 import type { Planner } from '../../planner/planner';
@@ -30,6 +31,7 @@ import { previewMessage } from './preview';
 import { StuckDetector } from './stuck';
 import { StampAligner } from './stamp-aligner';
 import { groundPoseFromRos } from '../../geometry/se2';
+import { InvalidPlanError } from '../../geometry/trajectory';
 
 /** Kinds of problem remembered for de-duplication of the status topic. */
 const MAX_REPORTED_KINDS = 256;
@@ -317,8 +319,24 @@ export class PlannerNode {
     const untrained = this.#planner.provenance.untrained;
     const latencyS = nsToSeconds(now - (arrivalNs ?? now));
     const ctx = { episode: this.#episode, baseFrameId: p.base_frame_id, inputPose, untrained, latencyS };
+    // The path is the plan through the controller's own validation: a plan it would refuse never goes out.
+    let path: Path;
+    try {
+      path = pathMessage(plan, ctx);
+    } catch (err) {
+      if (!(err instanceof InvalidPlanError)) throw err;
+      const reason = `the controller would refuse it: ${err.message}`;
+      this.#onNoPlan({
+        ok: false,
+        sequence: plan.sequence,
+        inputStampNs: plan.inputStampNs,
+        kind: 'invalid_plan',
+        reason,
+      });
+      return;
+    }
     this.#pub?.plan.publish(planMessage(plan, ctx));
-    this.#pub?.path.publish(pathMessage(plan, ctx));
+    this.#pub?.path.publish(path);
     this.#stats.plans++;
     this.#apply({ kind: 'plan', timeNs: now });
     this.#publishStatus(
