@@ -456,7 +456,7 @@ describe('PlannerNode with an untrained model in robot mode', function () {
     const r = startRig(planner, { model: { allow_untrained: false } });
     assert.match(
       r.node.refusal!,
-      /REFUSING TO PLAN: model models\/tiny is untrained \(seeded weights in dit_step, history_compressor/,
+      /REFUSING TO PLAN: model models\/tiny is untrained \(seeded weights in vae_encoder, history_compressor, text_encoder, dit_step, action_context, action_step, vae_decoder\)/,
     );
     const error = r.logs.find((l) => l.level === 'error');
     assert.ok(
