@@ -7,27 +7,9 @@
  * camera down (a positive rotation about base_link's y axis, REP-103). Lens distortion is ignored: the path
  * is a guide for the eye, not a measurement.
  */
-import {
-  CameraModelError,
-  intrinsicsFromCameraInfo,
-  intrinsicsFromHfov,
-  type CameraInfoLike,
-  type PinholeIntrinsics,
-} from '../camera/intrinsics';
-import { baseToOptical, cameraMountFromConfig, type CameraMount, type OpticalPoint } from '../camera/mount';
+import type { PinholeIntrinsics } from '../camera/intrinsics';
+import { baseToOptical, type CameraMount, type OpticalPoint } from '../camera/mount';
 import type { Quaternion, Vector3 } from '../messages/ros';
-
-export {
-  baseToOptical,
-  cameraMountFromConfig,
-  type CameraMount,
-  type OpticalPoint,
-  CameraModelError,
-  intrinsicsFromCameraInfo,
-  intrinsicsFromHfov,
-  type CameraInfoLike,
-  type PinholeIntrinsics,
-};
 
 /** Pixel of an optical point in front of the camera (top-left corner of the image is (0, 0)). */
 export function projectOptical(intrinsics: PinholeIntrinsics, p: OpticalPoint): { u: number; v: number } {

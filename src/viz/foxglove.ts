@@ -12,9 +12,9 @@ import {
   mountRotation,
   mountTranslation,
   projectGroundPolyline,
-  type CameraMount,
-  type PinholeIntrinsics,
 } from './camera';
+import type { PinholeIntrinsics } from '../camera/intrinsics';
+import type { CameraMount } from '../camera/mount';
 import type {
   ArrowPrimitive,
   Color,

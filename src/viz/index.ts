@@ -1,18 +1,13 @@
 export { VIZ_TOPICS, VIZ_TOPIC_TYPES, FoxgloveTypes } from './topics';
 export type { VizTopic } from './topics';
 export {
-  CameraModelError,
-  baseToOptical,
   clipPolylinesToImage,
-  cameraMountFromConfig,
-  intrinsicsFromCameraInfo,
-  intrinsicsFromHfov,
   mountRotation,
   mountTranslation,
   projectGroundPolyline,
   projectOptical,
 } from './camera';
-export type { CameraInfoLike, CameraMount, ImagePoint, OpticalPoint, PinholeIntrinsics } from './camera';
+export type { ImagePoint } from './camera';
 export {
   compressedImage,
   frameTransforms,

@@ -6,13 +6,12 @@ import { trajectoryFromPlanMsg } from '../messages/plan';
 import { stampToNs } from '../messages/time';
 import { Qos, type Publisher, type QosProfile, type Transport } from '../transport/transport';
 import {
-  cameraMountFromConfig,
   intrinsicsFromCameraInfo,
   intrinsicsFromHfov,
   type CameraInfoLike,
-  type CameraMount,
   type PinholeIntrinsics,
-} from './camera';
+} from '../camera/intrinsics';
+import { cameraMountFromConfig, type CameraMount } from '../camera/mount';
 import { frameTransforms, pathImageAnnotations, pathPosesInFrame, pathSceneUpdate } from './foxglove';
 import { VIZ_TOPICS, VIZ_TOPIC_TYPES } from './topics';
 

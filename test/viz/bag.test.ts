@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BagReader, BagWriter } from '../../src/bag';
 import { NS_PER_S } from '../../src/messages/time';
-import { intrinsicsFromHfov, type CameraMount } from '../../src/viz/camera';
+import { intrinsicsFromHfov } from '../../src/camera/intrinsics';
+import { type CameraMount } from '../../src/camera/mount';
 import {
   frameTransforms,
   pathImageAnnotations,

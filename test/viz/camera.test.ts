@@ -1,18 +1,15 @@
 import { strict as assert } from 'node:assert';
 import {
-  CameraModelError,
-  baseToOptical,
   clipPolylinesToImage,
-  intrinsicsFromCameraInfo,
-  intrinsicsFromHfov,
   mountRotation,
   mountTranslation,
   projectGroundPolyline,
   projectOptical,
   quaternionFromMatrix,
   rotateVector,
-  type CameraMount,
 } from '../../src/viz/camera';
+import { CameraModelError, intrinsicsFromCameraInfo, intrinsicsFromHfov } from '../../src/camera/intrinsics';
+import { baseToOptical, type CameraMount } from '../../src/camera/mount';
 import { closeTo } from './fixtures';
 
 const level: CameraMount = { frameId: 'front_camera', height_m: 1, pitch_rad: 0, forward_m: 0, lateral_m: 0 };

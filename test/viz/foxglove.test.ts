@@ -5,13 +5,9 @@ import { trajectoryFromPlanMsg } from '../../src/messages/plan';
 import { NS_PER_S } from '../../src/messages/time';
 import { plannedPathFromPlan, type Plan } from '../../src/planner/plan';
 import { defaultConfig } from '../../src/config';
-import {
-  cameraMountFromConfig,
-  intrinsicsFromCameraInfo,
-  intrinsicsFromHfov,
-  rotateVector,
-  type CameraMount,
-} from '../../src/viz/camera';
+import { rotateVector } from '../../src/viz/camera';
+import { intrinsicsFromCameraInfo, intrinsicsFromHfov } from '../../src/camera/intrinsics';
+import { cameraMountFromConfig, type CameraMount } from '../../src/camera/mount';
 import {
   compressedImage,
   frameTransforms,

@@ -3,7 +3,8 @@ import type { FrameSource } from '../../camera/frame';
 import type { CameraConfig, PlannerConfig } from '../../config/schema';
 import type { Odometry } from '../../messages/ros';
 import { cameraModel, type CameraModel } from '../../planner/actions/geometric/camera-model';
-import { cameraMountFromConfig, geometricOptionsFromConfig } from '../../planner/actions/geometric/config';
+import { cameraMountFromConfig } from '../../camera/mount';
+import { geometricOptionsFromConfig } from '../../planner/actions/geometric/config';
 import type { GeometricContext } from '../../planner/stages/action';
 
 /**

@@ -9,7 +9,7 @@ import { decodeCameraMessage } from '../../../src/camera/decode';
 import { between, compose, groundPoseFromRos, type Pose2D } from '../../../src/geometry/se2';
 import type { CompressedImage, Image, Odometry } from '../../../src/messages/ros';
 import { stampToNs } from '../../../src/messages/time';
-import type { CameraInfoLike } from '../../../src/planner/actions/geometric/camera-model';
+import type { CameraInfoLike } from '../../../src/camera/intrinsics';
 import type { ImageFrame, MotionStep } from '../../../src/planner/actions/geometric/estimate';
 
 const DIR = path.resolve(__dirname, '../../fixtures/rosbag2-jazzy');

@@ -2,17 +2,16 @@ import { strict as assert } from 'node:assert';
 import { configSchema } from '../../../src/config/schema';
 import {
   cameraModel,
-  cameraMountFromConfig,
-  CameraModelError,
   centreSquareCrop,
   checkAgainstOdometry,
   DEFAULT_GEOMETRIC_OPTIONS,
   geometricOptionsFromConfig,
   groundToPixel,
-  intrinsicsFromCameraInfo,
   pixelToGround,
   type CameraModel,
 } from '../../../src/planner/actions/geometric';
+import { CameraModelError, intrinsicsFromCameraInfo } from '../../../src/camera/intrinsics';
+import { cameraMountFromConfig } from '../../../src/camera/mount';
 import { fitRigid, type Correspondence } from '../../../src/planner/actions/geometric/rigid';
 import { CAMERA_INFO, MOUNT } from './scenes';
 

@@ -8,11 +8,8 @@ import { RayCastRenderer, type PinholeCamera } from '../../../src/bag/demo/rende
 import { buildWorld, type GridWorld } from '../../../src/bag/demo/world';
 import type { PlanarState } from '../../../src/bag/demo/motion';
 import { compose, integrateTwist, type BodyTwist, type Pose2D } from '../../../src/geometry/se2';
-import {
-  cameraModel,
-  type CameraModel,
-  type CameraMount,
-} from '../../../src/planner/actions/geometric/camera-model';
+import { cameraModel, type CameraModel } from '../../../src/planner/actions/geometric/camera-model';
+import { type CameraMount } from '../../../src/camera/mount';
 import type { ImageFrame, MotionStep } from '../../../src/planner/actions/geometric/estimate';
 
 export const SOURCE = { width: 640, height: 360, hfov_deg: 90 } as const;

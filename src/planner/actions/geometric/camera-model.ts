@@ -15,17 +15,7 @@ import {
   type CameraInfoLike,
   type PinholeIntrinsics,
 } from '../../../camera/intrinsics';
-import type { CameraMount, MountGeometry } from '../../../camera/mount';
-
-export {
-  type CameraMount,
-  type MountGeometry,
-  CameraModelError,
-  intrinsicsFromCameraInfo,
-  intrinsicsFromHfov,
-  type CameraInfoLike,
-  type PinholeIntrinsics,
-};
+import type { MountGeometry } from '../../../camera/mount';
 
 /** Intrinsics of the frames the estimator reads, the mount, and where the intrinsics came from (for the log). */
 export interface CameraModel extends PinholeIntrinsics {

@@ -1,8 +1,6 @@
 import type { PlannerConfig } from '../../../config/schema';
 import type { GeometricOptions } from './options';
 
-export { cameraMountFromConfig } from '../../../camera/mount';
-
 /** The estimator's options from the config's planner.geometric_* keys. */
 export function geometricOptionsFromConfig(c: PlannerConfig): GeometricOptions {
   return {

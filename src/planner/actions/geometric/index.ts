@@ -17,26 +17,14 @@ export type {
   PlanConfidence,
 } from './estimate';
 export type { StepConfidence } from './step';
-export {
-  cameraModel,
-  centreSquareCrop,
-  CameraModelError,
-  intrinsicsFromCameraInfo,
-  intrinsicsFromHfov,
-} from './camera-model';
-export type {
-  CameraInfoLike,
-  CameraModel,
-  CameraModelOptions,
-  CameraMount,
-  PinholeIntrinsics,
-} from './camera-model';
+export { cameraModel, centreSquareCrop } from './camera-model';
+export type { CameraModel, CameraModelOptions } from './camera-model';
 export { pixelToGround, groundToPixel } from './ground';
 export { checkAgainstOdometry } from './odometry-check';
 export type { MeasuredVelocity, OdometryCheck } from './odometry-check';
 export { DEFAULT_GEOMETRIC_OPTIONS } from './options';
 export type { GeometricOptions } from './options';
-export { geometricOptionsFromConfig, cameraMountFromConfig } from './config';
+export { geometricOptionsFromConfig } from './config';
 export { loadOpenCv, OpenCvLoadError } from './opencv';
 export type { OpenCv, OpenCvRuntime } from './opencv';
 export { LAST_REFERENCE_FRAME, LATENTS_FOR_PLAN, planFramesFromClip } from './decoded';
