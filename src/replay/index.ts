@@ -1,5 +1,14 @@
-export { runReplay, RECORDED_INPUT_PREFIX } from './replay';
-export type { ReplayOptions, ReplayProgress } from './replay';
+export { Replay, runReplay, RECORDED_INPUT_PREFIX } from './replay';
+export type {
+  ReplayFiles,
+  ReplayHooks,
+  ReplayMode,
+  ReplayOptions,
+  ReplayPlanner,
+  ReplayProgress,
+  ReplayTask,
+  ReplayTiming,
+} from './options';
 export { BagTransport } from './bag-transport';
 export type { BagTransportOptions, DelayRule } from './bag-transport';
 export { PacedClock } from './paced-clock';
@@ -10,6 +19,7 @@ export type { LatencyModel } from './latency';
 export { evaluateBag, TfOdometry } from './evaluate';
 export type { BagEvaluation } from './evaluate';
 export { ReplayRecorder, replayCodec } from './recorder';
+export type { LiveView } from './recorder';
 export { VizOutputs } from './viz-outputs';
 export { cameraInfoTopicFor } from '../camera/intrinsics';
 export { REPLAY_REPORT_VERSION, formatReplayReport, writeJsonReport } from './report';

@@ -1,3 +1,5 @@
+import { offeredQosYaml, RELIABLE_QOS, SENSOR_QOS } from '../bag/qos';
+import type { BagTopic } from '../bag/reader';
 import { BagWriter } from '../bag/writer';
 import { CdrCodec } from '../bag/codec';
 import {
@@ -9,9 +11,9 @@ import {
   PACKAGE_NAME,
 } from '../bag/schemas';
 import { describeError } from '../bag/errors';
+import type { SvnavConfig } from '../config/schema';
 import type { TimeNs } from '../messages/time';
 import type { PublishedMessage } from '../transport/memory';
-import type { FoxgloveLiveServer } from '../viz/live-server';
 import { unitreeApiSource } from './unitree-msgs';
 
 /** Definitions for everything replay records: ours, the common ROS packages, foxglove_msgs, unitree_api. */
@@ -27,6 +29,32 @@ export function replayCodec(): CdrCodec {
   );
 }
 
+/** A live view that shows recorded messages as they are written (the Foxglove live server is one). */
+export interface LiveView {
+  advertise(topic: string, type: string): unknown;
+  publish(topic: string, timeNs: TimeNs, message: unknown): unknown;
+}
+
+/**
+ * rosbag2 `offered_qos_profiles` of the output: input topics keep the QoS they were recorded with (under their
+ * recorded name); node topics get the QoS their publishers use.
+ */
+export function outputQosProfiles(
+  config: SvnavConfig,
+  inputTopics: readonly BagTopic[],
+  recordedName: (topic: string) => string,
+  nodeTopics: ReadonlyMap<string, string>,
+): Record<string, string> {
+  const latched = offeredQosYaml({ reliability: 'reliable', depth: 1, durability: 'transient_local' });
+  const out: Record<string, string> = {};
+  for (const t of inputTopics) out[recordedName(t.name)] = t.offeredQosProfiles;
+  for (const topic of nodeTopics.keys()) out[topic] = offeredQosYaml(RELIABLE_QOS);
+  out[config.planner.future_topic] = offeredQosYaml(SENSOR_QOS);
+  out[config.planner.status_topic] = latched;
+  out[config.controller.status_topic] = latched;
+  return out;
+}
+
 export interface RecorderOptions {
   readonly codec: CdrCodec;
   /** The bag may replace an existing one svnav wrote at the path. */
@@ -34,7 +62,7 @@ export interface RecorderOptions {
   /** rosbag2 `offered_qos_profiles` per topic. */
   readonly qosProfiles: Readonly<Record<string, string>>;
   /** Also serve every recorded message live (svnav replay --foxglove-port). */
-  readonly live?: FoxgloveLiveServer;
+  readonly live?: LiveView;
   readonly warn: (message: string) => void;
 }
 
