@@ -1,10 +1,10 @@
 export { Replay, runReplay, RECORDED_INPUT_PREFIX } from './replay';
 export type {
+  LiveView,
   ReplayFiles,
   ReplayHooks,
   ReplayMode,
   ReplayOptions,
-  ReplayPlanner,
   ReplayProgress,
   ReplayTask,
   ReplayTiming,
@@ -19,7 +19,6 @@ export type { LatencyModel } from './latency';
 export { evaluateBag, TfOdometry } from './evaluate';
 export type { BagEvaluation } from './evaluate';
 export { ReplayRecorder, replayCodec } from './recorder';
-export type { LiveView } from './recorder';
 export { VizOutputs } from './viz-outputs';
 export { cameraInfoTopicFor } from '../camera/intrinsics';
 export { REPLAY_REPORT_VERSION, formatReplayReport, writeJsonReport } from './report';

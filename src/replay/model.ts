@@ -4,11 +4,10 @@ import { plannerOptions } from '../nodes/planner/entry';
 import { Planner } from '../planner/planner';
 import type { Logger } from '../transport/transport';
 import { ReplayInputError } from './camera-topic';
-import type { ReplayPlanner } from './options';
 
 /** The planner a replay runs, and whether the replay loaded it (then it closes it, and knows its warm-up). */
 export interface ReplayModel {
-  readonly planner: ReplayPlanner;
+  readonly planner: Planner;
   /** Set when the replay loaded the planner itself. */
   readonly owned: Planner | undefined;
   /** The warm-up plan's latency, when the replay loaded the planner. */
@@ -20,7 +19,7 @@ export interface ReplayModel {
  * allows it; a loaded planner is closed again when it is refused.
  */
 export async function replayModel(
-  lent: ReplayPlanner | undefined,
+  lent: Planner | undefined,
   config: SvnavConfig,
   log: Logger,
 ): Promise<ReplayModel> {

@@ -1,7 +1,7 @@
 import type { SvnavConfig } from '../config/schema';
-import type { PlannerRuntime } from '../nodes/planner/node';
+import type { TimeNs } from '../messages/time';
+import type { Planner } from '../planner/planner';
 import type { Logger } from '../transport/transport';
-import type { LiveView } from './recorder';
 
 /** The bag to replay and the bag to write. */
 export interface ReplayFiles {
@@ -33,7 +33,7 @@ export interface ReplayTiming {
 /** What the caller lends the replay or listens with. */
 export interface ReplayHooks {
   /** An already loaded planner (kept open); otherwise one is loaded from config.model and closed at the end. */
-  readonly planner?: ReplayPlanner;
+  readonly planner?: Planner;
   /** Also serve every recorded message live (svnav replay --foxglove-port). */
   readonly live?: LiveView;
   /** Aborting ends reading; the output is still closed and evaluated. */
@@ -47,8 +47,11 @@ export type ReplayOptions = ReplayFiles & ReplayTask & ReplayTiming & ReplayHook
 
 export type ReplayMode = 'deterministic' | 'realtime';
 
-/** What the nodes need of the planner; a planner the replay loads itself is also closed by it. */
-export type ReplayPlanner = PlannerRuntime;
+/** A live view that shows recorded messages as they are written (the Foxglove live server is one). */
+export interface LiveView {
+  advertise(topic: string, type: string): unknown;
+  publish(topic: string, timeNs: TimeNs, message: unknown): unknown;
+}
 
 export interface ReplayProgress {
   readonly done_s: number;

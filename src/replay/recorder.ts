@@ -14,6 +14,7 @@ import { describeError } from '../bag/errors';
 import type { SvnavConfig } from '../config/schema';
 import type { TimeNs } from '../messages/time';
 import type { PublishedMessage } from '../transport/memory';
+import type { LiveView } from './options';
 import { unitreeApiSource } from './unitree-msgs';
 
 /** Definitions for everything replay records: ours, the common ROS packages, foxglove_msgs, unitree_api. */
@@ -27,12 +28,6 @@ export function replayCodec(): CdrCodec {
       unitreeApiSource(),
     ]),
   );
-}
-
-/** A live view that shows recorded messages as they are written (the Foxglove live server is one). */
-export interface LiveView {
-  advertise(topic: string, type: string): unknown;
-  publish(topic: string, timeNs: TimeNs, message: unknown): unknown;
 }
 
 /**
