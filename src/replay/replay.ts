@@ -136,8 +136,9 @@ export class Replay {
       }
       state.damage = err;
       this.#log.error(`replay: ${err.message}; replaying what was readable`);
+    } finally {
+      this.#phase = 'ran';
     }
-    this.#phase = 'ran';
   }
 
   /** Closes the output bag (readable, with what was replayed), evaluates it, and returns the report. */
@@ -164,6 +165,8 @@ export class Replay {
   /** Ends a replay whose run failed (or that will not run): the nodes stop and nothing is left at the output. */
   async abandon(): Promise<void> {
     if (this.#phase === 'finished' || this.#phase === 'abandoned') return;
+    if (this.#phase === 'running')
+      throw new Error('Replay: abort its signal and await run() before abandoning');
     this.#phase = 'abandoned';
     try {
       await this.#shutdown(false);

@@ -60,7 +60,20 @@ describe('Replay life cycle: open → run → finish, or abandon', function () {
     await assert.rejects(replay.run(), /Replay: cannot go from ran to running/);
     await replay.finish();
     await assert.rejects(replay.finish(), /Replay: cannot go from finished to finished/);
+    await replay.abandon(); // a finished replay has nothing left to abandon
     await assert.rejects(replay.run(), /Replay: cannot go from finished to running/);
+  });
+
+  it('a running replay is not abandoned under its own feet: abort its signal, then finish', async () => {
+    const abort = new AbortController();
+    const replay = await Replay.open(options('abort-first.mcap', { signal: abort.signal }));
+    const running = replay.run();
+    await assert.rejects(replay.abandon(), /abort its signal and await run\(\) before abandoning/);
+    abort.abort();
+    await running;
+    const report = await replay.finish();
+    assert.equal(report.aborted, true);
+    assert.ok(report.camera_frames < 40, `${report.camera_frames} frames`);
   });
 
   it('a run that fails rejects; abandon() and finish() then leave nothing at the output, the lent planner open', async () => {
