@@ -72,37 +72,20 @@ export async function generateDemoBag(path: string, options: DemoBagOptions = {}
   const duration = options.duration_s ?? 40;
   if (!(duration > 0 && duration <= 600))
     throw new RangeError(`demo bag duration must be in (0, 600] s, got ${duration}`);
-  const seed = options.seed ?? 0;
   const start = options.startTimeNs ?? 1_700_000_000n * NS_PER_S;
-  const camera = pinhole(options.width ?? 1280, options.height ?? 720, options.hfov_deg ?? 90);
-  const quality = options.jpegQuality ?? 80;
-
-  const motion = simulateMotion(Math.max(duration, DEMO_MOTION_END_S));
-  const renderer = new RayCastRenderer(
-    buildWorld(motion.filter((s) => s.t_s <= DEMO_MOTION_END_S)),
-    camera,
-    seed,
-  );
-  const bobPhase = seed * 0.7;
-
   const events = schedule(duration, [
     ['odom', options.odomRate_hz ?? 50],
     ['cmd', options.cmdVelRate_hz ?? 20],
     ['camera', options.cameraRate_hz ?? 15],
   ]);
-  const frameTimes = events.filter((e) => e.kind === 'camera').map((e) => e.t_s);
-  const buffers = [0, 1, 2].map(() => new Uint8Array(camera.width * camera.height * 3));
-  const frames = new Map<number, Promise<Buffer>>();
-  const ensureFrame = (k: number): void => {
-    if (k >= frameTimes.length || frames.has(k)) return;
-    const pixels = renderer.render(
-      cameraPose(stateAt(motion, frameTimes[k]!), bobPhase),
-      buffers[k % buffers.length],
-    );
-    const raw = { width: camera.width, height: camera.height, channels: 3 as const };
-    frames.set(k, sharp(pixels, { raw }).jpeg({ quality }).toBuffer());
-  };
-
+  const camera = pinhole(options.width ?? 1280, options.height ?? 720, options.hfov_deg ?? 90);
+  const motion = simulateMotion(Math.max(duration, DEMO_MOTION_END_S));
+  const frames = new DemoFrames(
+    camera,
+    motion,
+    events.filter((e) => e.kind === 'camera').map((e) => e.t_s),
+    options,
+  );
   const writer = await BagWriter.create(path, {
     replace: options.replace ?? false,
     qosProfiles: {
@@ -114,7 +97,6 @@ export async function generateDemoBag(path: string, options: DemoBagOptions = {}
     },
   });
   let aborted = false;
-  let frameIndex = 0;
   let failed = true;
   try {
     for (const event of events) {
@@ -123,35 +105,16 @@ export async function generateDemoBag(path: string, options: DemoBagOptions = {}
         break;
       }
       const t = start + BigInt(Math.round(event.t_s * 1e9));
-      const stamp = nsToStamp(t);
-      if (event.kind === 'odom') {
-        const s = stateAt(motion, event.t_s);
-        await writer.write(DEMO_TOPICS.odom, RosTypes.Odometry, t, odometry(s, stamp));
-        await writer.write(DEMO_TOPICS.tf, RosTypes.TFMessage, t, odomToBase(s, stamp));
-      } else if (event.kind === 'cmd') {
-        const cmd = commandAt(event.t_s);
-        const twist: Twist = {
-          linear: { x: cmd.linear_mps, y: 0, z: 0 },
-          angular: { x: 0, y: 0, z: cmd.angular_radps },
-        };
-        await writer.write(DEMO_TOPICS.cmdVel, RosTypes.Twist, t, twist);
-      } else {
-        const k = frameIndex++;
-        ensureFrame(k);
-        // Render the next frame on this thread while sharp encodes this one on its own.
-        ensureFrame(k + 1);
-        const jpeg = await frames.get(k)!;
-        frames.delete(k);
-        const header = { stamp, frame_id: DEMO_FRAME_IDS.camera };
-        const image: CompressedImage = { header, format: 'jpeg', data: jpeg };
-        await writer.write(DEMO_TOPICS.image, RosTypes.CompressedImage, t, image);
-        await writer.write(DEMO_TOPICS.cameraInfo, RosTypes.CameraInfo, t, cameraInfo(camera, header));
+      if (event.kind === 'odom') await writeOdometry(writer, t, stateAt(motion, event.t_s));
+      else if (event.kind === 'cmd') await writeCommand(writer, t, event.t_s);
+      else {
+        await frames.writeNext(writer, t);
         options.onProgress?.(event.t_s, duration);
       }
     }
     failed = false;
   } finally {
-    await Promise.allSettled(frames.values());
+    await frames.settle();
     // An interrupted bag is still a good, shorter bag; one that failed mid-write is not kept.
     await (failed ? writer.discard() : writer.close());
   }
@@ -159,11 +122,95 @@ export async function generateDemoBag(path: string, options: DemoBagOptions = {}
     path,
     duration_s: duration,
     messageCount: writer.messageCount,
-    frameCount: frameIndex,
+    frameCount: frames.written,
     bytes: (await stat(path)).size,
     elapsed_ms: Date.now() - started,
     aborted,
   };
+}
+
+/**
+ * The camera frames of the bag, rendered from the odometry pose at each frame time and JPEG-encoded. Frame k+1
+ * is rendered on this thread while sharp encodes frame k on its own, so the two overlap.
+ */
+class DemoFrames {
+  readonly #camera: PinholeCamera;
+  readonly #motion: readonly PlanarState[];
+  readonly #times: readonly number[];
+  readonly #renderer: RayCastRenderer;
+  readonly #bobPhase: number;
+  readonly #quality: number;
+  readonly #buffers: Uint8Array<ArrayBuffer>[];
+  readonly #encoding = new Map<number, Promise<Buffer>>();
+  #next = 0;
+
+  constructor(
+    camera: PinholeCamera,
+    motion: readonly PlanarState[],
+    times: readonly number[],
+    options: Pick<DemoBagOptions, 'seed' | 'jpegQuality'>,
+  ) {
+    const seed = options.seed ?? 0;
+    this.#camera = camera;
+    this.#motion = motion;
+    this.#times = times;
+    this.#renderer = new RayCastRenderer(
+      buildWorld(motion.filter((s) => s.t_s <= DEMO_MOTION_END_S)),
+      camera,
+      seed,
+    );
+    this.#bobPhase = seed * 0.7;
+    this.#quality = options.jpegQuality ?? 80;
+    this.#buffers = [0, 1, 2].map(() => new Uint8Array(camera.width * camera.height * 3));
+  }
+
+  /** Frames written so far. */
+  get written(): number {
+    return this.#next;
+  }
+
+  /** Writes the next frame (image and camera info) at log time `t`. */
+  async writeNext(writer: BagWriter, t: TimeNs): Promise<void> {
+    const k = this.#next++;
+    this.#start(k);
+    this.#start(k + 1);
+    const jpeg = await this.#encoding.get(k)!;
+    this.#encoding.delete(k);
+    const header = { stamp: nsToStamp(t), frame_id: DEMO_FRAME_IDS.camera };
+    const image: CompressedImage = { header, format: 'jpeg', data: jpeg };
+    await writer.write(DEMO_TOPICS.image, RosTypes.CompressedImage, t, image);
+    await writer.write(DEMO_TOPICS.cameraInfo, RosTypes.CameraInfo, t, cameraInfo(this.#camera, header));
+  }
+
+  /** Waits for encodings still running (the frame after the last one written). */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.#encoding.values());
+  }
+
+  #start(k: number): void {
+    if (k >= this.#times.length || this.#encoding.has(k)) return;
+    const pixels = this.#renderer.render(
+      cameraPose(stateAt(this.#motion, this.#times[k]!), this.#bobPhase),
+      this.#buffers[k % this.#buffers.length],
+    );
+    const raw = { width: this.#camera.width, height: this.#camera.height, channels: 3 as const };
+    this.#encoding.set(k, sharp(pixels, { raw }).jpeg({ quality: this.#quality }).toBuffer());
+  }
+}
+
+async function writeOdometry(writer: BagWriter, t: TimeNs, s: PlanarState): Promise<void> {
+  const stamp = nsToStamp(t);
+  await writer.write(DEMO_TOPICS.odom, RosTypes.Odometry, t, odometry(s, stamp));
+  await writer.write(DEMO_TOPICS.tf, RosTypes.TFMessage, t, odomToBase(s, stamp));
+}
+
+async function writeCommand(writer: BagWriter, t: TimeNs, t_s: number): Promise<void> {
+  const cmd = commandAt(t_s);
+  const twist: Twist = {
+    linear: { x: cmd.linear_mps, y: 0, z: 0 },
+    angular: { x: 0, y: 0, z: cmd.angular_radps },
+  };
+  await writer.write(DEMO_TOPICS.cmdVel, RosTypes.Twist, t, twist);
 }
 
 type EventKind = 'odom' | 'cmd' | 'camera';

@@ -11,7 +11,7 @@ export {
 } from './schemas';
 export type { DefinitionSource } from './schemas';
 export { CdrCodec } from './codec';
-export { BagReader } from './reader';
+export { BagReader, openBag } from './reader';
 export type { BagTopic, BagMessage, BagMessagesOptions, BagReaderOptions } from './reader';
 export { BagWriter } from './writer';
 export type { BagWriterOptions } from './writer';

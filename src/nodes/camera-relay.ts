@@ -13,7 +13,7 @@ import { Qos, type Publisher, type Transport } from '../transport/transport';
  * stream never reached the relay on a loaded 2-core machine. The throttle picks by stamp, so a queued frame is
  * never relayed late.
  */
-const CAMERA_IN = { ...Qos.sensorData, depth: 5 };
+const CAMERA_IN = Qos.sensorData;
 
 export interface CameraRelayStats {
   received: number;

@@ -1,7 +1,14 @@
 import type { Observable } from 'rxjs';
 import type { TimeNs } from '../messages/time';
 import { InMemoryTransport, VirtualClock, silentLogger, type PublishedMessage } from '../transport/memory';
-import type { Clock, Logger, Publisher, QosProfile, Transport } from '../transport/transport';
+import {
+  Qos,
+  type Clock,
+  type Logger,
+  type Publisher,
+  type QosProfile,
+  type Transport,
+} from '../transport/transport';
 
 /**
  * A modelled delay on one topic: what a node publishes there at time t reaches subscribers (and the recording)
@@ -39,6 +46,7 @@ export class BagTransport implements Transport {
   readonly #delays: ReadonlyMap<string, DelayRule>;
   readonly #pending: Pending[] = [];
   readonly #nodeTopics = new Map<string, string>();
+  readonly #offeredQos = new Map<string, QosProfile>();
   readonly #injected = new WeakSet<PublishedMessage>();
   #order = 0;
 
@@ -61,6 +69,8 @@ export class BagTransport implements Transport {
   createPublisher<T>(topic: string, type: string, qos?: QosProfile): Publisher<T> {
     const inner = this.#bus.createPublisher<T>(topic, type, qos);
     this.#nodeTopics.set(topic, type);
+    // As the ROS adapter does: a publisher without a profile offers the command profile.
+    this.#offeredQos.set(topic, qos ?? Qos.commands);
     const rule = this.#delays.get(topic);
     if (!rule) return inner;
     return {
@@ -78,6 +88,11 @@ export class BagTransport implements Transport {
   /** Topics some node publishes on, with their types. */
   get nodeTopics(): ReadonlyMap<string, string> {
     return this.#nodeTopics;
+  }
+
+  /** The QoS each node topic's publisher offers: what the output bag records, as `ros2 bag record` would. */
+  get offeredQos(): ReadonlyMap<string, QosProfile> {
+    return this.#offeredQos;
   }
 
   /** Delivers a bag message to subscribers as if its publisher were on the bus; it is not returned by drain(). */

@@ -1,5 +1,14 @@
-export { runReplay, RECORDED_INPUT_PREFIX } from './replay';
-export type { ReplayOptions, ReplayProgress } from './replay';
+export { Replay, runReplay, RECORDED_INPUT_PREFIX } from './replay';
+export type {
+  LiveView,
+  ReplayFiles,
+  ReplayHooks,
+  ReplayMode,
+  ReplayOptions,
+  ReplayProgress,
+  ReplayTask,
+  ReplayTiming,
+} from './options';
 export { BagTransport } from './bag-transport';
 export type { BagTransportOptions, DelayRule } from './bag-transport';
 export { PacedClock } from './paced-clock';

@@ -44,3 +44,25 @@ export function planDelayRules(config: SvnavConfig, model: LatencyModel): Map<st
     [p.future_topic, { delayNs }],
   ]);
 }
+
+/**
+ * The latency model of a replay: the wall clock in real time; otherwise the configured latency (default
+ * DEFAULT_LATENCY_MS) or the one measured by the warm-up plan of a planner the replay loaded itself.
+ */
+export function replayLatencyModel(
+  mode: 'deterministic' | 'realtime',
+  latencyMs: number | 'measured' | undefined,
+  measuredMs: number | undefined,
+): LatencyModel {
+  if (mode === 'realtime') return { kind: 'wall_clock' };
+  if (latencyMs === 'measured') {
+    if (measuredMs === undefined)
+      throw new Error('a measured latency needs the planner loaded by the replay');
+    return { kind: 'fixed', latency_ms: Math.round(measuredMs), source: 'measured' };
+  }
+  const ms = latencyMs ?? DEFAULT_LATENCY_MS;
+  if (!(Number.isFinite(ms) && ms >= 0 && ms <= 10_000)) {
+    throw new RangeError(`modelled latency must be in [0, 10000] ms, got ${ms}`);
+  }
+  return { kind: 'fixed', latency_ms: ms, source: 'configured' };
+}

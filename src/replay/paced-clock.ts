@@ -50,3 +50,22 @@ export class PacedClock implements Clock {
     });
   }
 }
+
+/** Waits until the paced clock reaches `timeNs` (or the replay is aborted). */
+export async function sleepUntil(
+  clock: PacedClock,
+  timeNs: TimeNs,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const ms = clock.msUntil(timeNs);
+  if (ms <= 0 || signal?.aborted) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

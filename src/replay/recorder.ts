@@ -1,3 +1,5 @@
+import { offeredQosYaml } from '../bag/qos';
+import type { BagTopic } from '../bag/reader';
 import { BagWriter } from '../bag/writer';
 import { CdrCodec } from '../bag/codec';
 import {
@@ -11,7 +13,8 @@ import {
 import { describeError } from '../bag/errors';
 import type { TimeNs } from '../messages/time';
 import type { PublishedMessage } from '../transport/memory';
-import type { FoxgloveLiveServer } from '../viz/live-server';
+import type { QosProfile } from '../transport/transport';
+import type { LiveView } from './options';
 import { unitreeApiSource } from './unitree-msgs';
 
 /** Definitions for everything replay records: ours, the common ROS packages, foxglove_msgs, unitree_api. */
@@ -27,6 +30,21 @@ export function replayCodec(): CdrCodec {
   );
 }
 
+/**
+ * rosbag2 `offered_qos_profiles` of the output: input topics keep the QoS they were recorded with (under their
+ * recorded name); node topics get the QoS their publishers use.
+ */
+export function outputQosProfiles(
+  inputTopics: readonly BagTopic[],
+  recordedName: (topic: string) => string,
+  offeredByNodes: ReadonlyMap<string, QosProfile>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of inputTopics) out[recordedName(t.name)] = t.offeredQosProfiles;
+  for (const [topic, qos] of offeredByNodes) out[topic] = offeredQosYaml(qos);
+  return out;
+}
+
 export interface RecorderOptions {
   readonly codec: CdrCodec;
   /** The bag may replace an existing one svnav wrote at the path. */
@@ -34,7 +52,7 @@ export interface RecorderOptions {
   /** rosbag2 `offered_qos_profiles` per topic. */
   readonly qosProfiles: Readonly<Record<string, string>>;
   /** Also serve every recorded message live (svnav replay --foxglove-port). */
-  readonly live?: FoxgloveLiveServer;
+  readonly live?: LiveView;
   readonly warn: (message: string) => void;
 }
 

@@ -1,246 +1,266 @@
 import { BagError, describeError } from '../bag/errors';
-import { offeredQosYaml, RELIABLE_QOS, SENSOR_QOS } from '../bag/qos';
-import { BagReader, type BagMessage } from '../bag/reader';
-import type { SvnavConfig } from '../config/schema';
+import type { BagMessage } from '../bag/reader';
 import { controlPeriodNs } from '../controller';
-import { samePath } from '../io/output';
-import { ManifestError } from '../model/manifest';
 import { nsToSeconds, type TimeNs } from '../messages/time';
-import { plannerOptions } from '../nodes/planner/entry';
-import { wireNavigationNodes } from '../nodes/wiring';
-import { Planner } from '../planner/planner';
+import { wireNavigationNodes, type NavigationNodes } from '../nodes/wiring';
 import { VirtualClock, silentLogger } from '../transport/memory';
 import type { Logger } from '../transport/transport';
-import type { FoxgloveLiveServer } from '../viz/live-server';
 import { BagTransport } from './bag-transport';
-import { chooseCameraTopic, ReplayInputError } from './camera-topic';
-import { evaluateBag } from './evaluate';
-import { DEFAULT_LATENCY_MS, planDelayRules, type LatencyModel } from './latency';
-import { PacedClock } from './paced-clock';
-import { replayCodec, ReplayRecorder } from './recorder';
+import { evaluateBag, type BagEvaluation } from './evaluate';
+import { openReplayInput, type ReplayInput } from './input';
+import { planDelayRules, replayLatencyModel, type LatencyModel } from './latency';
+import { replayModel, type ReplayModel } from './model';
+import type { ReplayMode, ReplayOptions } from './options';
+import { PacedClock, sleepUntil } from './paced-clock';
+import { outputQosProfiles, replayCodec, ReplayRecorder } from './recorder';
 import { REPLAY_REPORT_VERSION, type ReplayReport } from './report';
 import { periodStats } from './twist-timing';
 import { VizNode } from '../viz/node';
+import { ReplayWarnings } from './warnings';
 
-export interface ReplayOptions {
-  readonly input: string;
-  readonly output: string;
-  readonly instruction: string;
-  /** The robot's configuration (a file or the defaults); model.dir names the model unless `planner` is given. */
-  readonly config: SvnavConfig;
-  /** The configuration came from a file: its camera topic must be in the bag (otherwise it is detected). */
-  readonly configFromFile?: boolean;
-  /** Camera topic to replay, overriding the configuration. */
-  readonly cameraTopic?: string;
-  /** Default 'deterministic' (virtual time, modelled latency); 'realtime' paces by wall time. */
-  readonly mode?: 'deterministic' | 'realtime';
-  /** Deterministic mode: modelled planner latency in ms, or 'measured' (the warm-up plan). Default 350. */
-  readonly latencyMs?: number | 'measured';
-  /** An already loaded planner (kept open); otherwise one is loaded from config.model and closed at the end. */
-  readonly planner?: Planner;
-  readonly live?: FoxgloveLiveServer;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (progress: ReplayProgress) => void;
-  readonly log?: Logger;
-  /** The output may replace an existing bag at its path (one svnav wrote); default false. */
-  readonly replace?: boolean;
-}
+export type { ReplayOptions, ReplayProgress } from './options';
 
-export interface ReplayProgress {
-  readonly done_s: number;
-  readonly total_s: number;
-  readonly frames: number;
-  readonly plans: number;
-}
-
-const MAX_WARNINGS = 50;
 /** Input topics that a node also publishes are recorded under this prefix (the bag's own /cmd_vel, say). */
 export const RECORDED_INPUT_PREFIX = '/recorded';
 
+/** The nodes as wired on the robot, on the bag's clock, and the output bag that records what passes. */
+interface Rig {
+  readonly clock: VirtualClock | PacedClock;
+  readonly transport: BagTransport;
+  readonly nodes: NavigationNodes;
+  readonly viz: VizNode;
+  readonly recorder: ReplayRecorder;
+}
+
+/** What the run has seen so far: the report's counts, and how reading ended. */
+interface RunState {
+  frames: number;
+  inputMessages: number;
+  lastNs: TimeNs;
+  plansDelivered: number;
+  readonly twistWallNs: bigint[];
+  loopStarted: number | undefined;
+  aborted: boolean;
+  damage: BagError | undefined;
+  failure: { readonly error: unknown } | undefined;
+}
+
+type Phase = 'open' | 'running' | 'ran' | 'finished' | 'abandoned';
+
 /**
- * Replays a bag through the planner and controller nodes as wired on the robot, on the bag's clock, recording
- * inputs and outputs into `output`, then evaluates the output. Bag damage ends reading but not the replay: the
- * output is closed and evaluated, and the report names the damage. An aborted replay does the same.
+ * A replay of a bag through the planner and controller nodes as wired on the robot, on the bag's clock,
+ * recording inputs and outputs into the output bag. Its life cycle is open → run → finish:
+ * - `Replay.open(options)` opens the input bag, loads the model (unless one is lent), wires the nodes onto the
+ *   bag transport and creates the output; any refusal (ReplayInputError, BagError) leaves nothing open.
+ * - `run()` drives the bag through the transport. Bag damage ends reading but not the replay; an abort does the
+ *   same. Any other failure (a write error, a full disk) rejects, and the replay must then be abandoned.
+ * - `finish()` stops the nodes (zero Twist, StopMove), closes the output, evaluates it and returns the report;
+ *   `abandon()` instead leaves nothing under the output's name. Both release the bag and a loaded model.
  */
-export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
-  const started = performance.now();
-  const log = options.log ?? silentLogger();
-  const mode = options.mode ?? 'deterministic';
-  const warnings: string[] = [];
-  const warn = (message: string): void => {
-    log.warn(message);
-    if (warnings.length < MAX_WARNINGS) warnings.push(message);
-    else if (warnings.length === MAX_WARNINGS) warnings.push('… further warnings only in the log');
-  };
-  if (samePath(options.input, options.output)) {
-    throw new ReplayInputError(`the output ${options.output} is the input bag; write the output elsewhere`);
+export class Replay {
+  readonly #options: ReplayOptions;
+  readonly #mode: ReplayMode;
+  readonly #log: Logger;
+  readonly #warnings: ReplayWarnings;
+  readonly #input: ReplayInput;
+  readonly #model: ReplayModel;
+  readonly #latency: LatencyModel;
+  readonly #rig: Rig;
+  readonly #state: RunState;
+  readonly #started: number;
+  readonly #unroutable = new Set<string>();
+  #phase: Phase = 'open';
+
+  private constructor(init: {
+    options: ReplayOptions;
+    started: number;
+    warnings: ReplayWarnings;
+    input: ReplayInput;
+    model: ReplayModel;
+    latency: LatencyModel;
+    rig: Rig;
+    state: RunState;
+  }) {
+    this.#options = init.options;
+    this.#mode = init.options.mode ?? 'deterministic';
+    this.#log = init.options.log ?? silentLogger();
+    this.#started = init.started;
+    this.#warnings = init.warnings;
+    this.#input = init.input;
+    this.#model = init.model;
+    this.#latency = init.latency;
+    this.#rig = init.rig;
+    this.#state = init.state;
   }
-  const reader = await BagReader.open(options.input, { onWarning: (w) => warn(w.message) });
-  let ownPlanner: Planner | undefined;
-  try {
-    const startNs = reader.startTimeNs;
-    const endNs = reader.endTimeNs;
-    if (startNs === undefined || endNs === undefined) {
-      throw new ReplayInputError(
-        `${options.input}: the bag holds no messages${reader.damage ? ` (${reader.damage.message})` : ''}`,
-      );
-    }
-    const camera = chooseCameraTopic(
-      options.input,
-      reader.topics(),
-      { ...options.config.camera, ...(options.cameraTopic ? { topic: options.cameraTopic } : {}) },
-      options.configFromFile === true || options.cameraTopic !== undefined,
-    );
-    const config: SvnavConfig = {
-      ...options.config,
-      camera: { ...options.config.camera, topic: camera.topic, type: camera.type },
-      planner: { ...options.config.planner, instruction: options.instruction },
-    };
-    const cameraEncoding = reader.topics().find((t) => t.name === camera.topic)?.messageEncoding;
-    if (cameraEncoding !== 'cdr') {
-      throw new ReplayInputError(
-        `${options.input}: camera topic ${camera.topic} has message encoding '${cameraEncoding}' ` +
-          `(written by ${reader.library || 'an unknown tool'}); svnav replays CDR-encoded rosbag2 bags`,
-      );
-    }
-    log.info(`replay: camera ${camera.topic} (${camera.type}, ${camera.how})`);
 
-    let planner = options.planner;
-    let measuredMs: number | undefined;
-    if (!planner) {
-      const loaded = await loadPlanner(config, log);
-      planner = ownPlanner = loaded.planner;
-      measuredMs = loaded.report.warmup.totalMs;
+  static async open(options: ReplayOptions): Promise<Replay> {
+    const started = performance.now();
+    const log = options.log ?? silentLogger();
+    const warnings = new ReplayWarnings(log);
+    const input = await openReplayInput(options, warnings.warn);
+    let model: ReplayModel | undefined;
+    try {
+      const { camera } = input;
+      log.info(`replay: camera ${camera.topic} (${camera.type}, ${camera.how})`);
+      model = await replayModel(options.planner, input.config, log);
+      const mode = options.mode ?? 'deterministic';
+      const latency = replayLatencyModel(mode, options.latencyMs, model.measuredMs);
+      const state = initialState(input.startNs);
+      const rig = await rigUp({ options, mode, input, model, latency, warnings, state });
+      return new Replay({ options, started, warnings, input, model, latency, rig, state });
+    } catch (err) {
+      await input.reader.close();
+      await model?.owned?.close();
+      throw err;
     }
-    if (planner.provenance.untrained && !config.model.allow_untrained) {
-      throw new ReplayInputError(
-        `model ${config.model.dir} is untrained (seeded ${planner.provenance.seededNetworks.join(', ')}); ` +
-          'pass --allow-untrained (or model.allow_untrained) to replay it anyway',
-      );
-    }
-    const latency = latencyModel(mode, options.latencyMs, measuredMs);
+  }
 
-    const clock = mode === 'realtime' ? new PacedClock(startNs) : new VirtualClock(startNs);
-    // Node warnings and errors (a bad frame, a stuck episode) also go into the report.
-    const nodeLog: Logger = {
-      debug: (m) => log.debug(m),
-      info: (m) => log.info(m),
-      warn,
-      error: (m) => {
-        log.error(m);
-        if (warnings.length < MAX_WARNINGS) warnings.push(`error: ${m}`);
-      },
-    };
-    const transport = new BagTransport({ clock, log: nodeLog, delays: planDelayRules(config, latency) });
-    const nodes = wireNavigationNodes(transport, config, planner);
-    const viz = new VizNode(transport, config);
-    const twistWallNs: bigint[] = [];
-    let plansDelivered = 0;
-    transport
-      .subscribe(config.planner.plan_topic, 'sparse_video_nav/msg/Plan')
-      .subscribe(() => plansDelivered++);
-    if (mode === 'realtime') {
-      transport
-        .subscribe(config.controller.cmd_vel_topic, 'geometry_msgs/msg/Twist')
-        .subscribe(() => plansDelivered > 0 && twistWallNs.push(process.hrtime.bigint()));
-    }
-    viz.start();
-    nodes.start();
-
-    const inputName = (topic: string): string =>
-      transport.nodeTopics.has(topic) ? `${RECORDED_INPUT_PREFIX}${topic}` : topic;
-    const recorder = await ReplayRecorder.create(options.output, {
-      replace: options.replace ?? false,
-      codec: replayCodec(),
-      qosProfiles: qosProfiles(config, reader, inputName, transport.nodeTopics),
-      ...(options.live ? { live: options.live } : {}),
-      warn,
-    });
-
-    let frames = 0;
-    let inputMessages = 0;
-    let lastNs = startNs;
-    let damage: BagError | undefined;
-    let failure: unknown;
-    let aborted = false;
-    const unroutable = new Set<string>();
-    const loopStarted = performance.now();
-    const inject = (m: BagMessage): void => {
-      if (transport.nodeTopics.has(m.topic) || unroutable.has(m.topic)) return;
-      try {
-        transport.inject(m.topic, m.type, m.message);
-      } catch (err) {
-        unroutable.add(m.topic);
-        warn(`topic ${m.topic} (${m.type}) not fed to the nodes: ${describeError(err)}`);
-      }
-    };
+  /** Feeds the bag to the nodes in log-time order, recording as it goes; see the class comment for failures. */
+  async run(): Promise<void> {
+    this.#enter(['open'], 'running');
+    const { reader } = this.#input;
+    const { signal } = this.#options;
+    const state = this.#state;
+    state.loopStarted = performance.now();
     try {
       for await (const m of reader.messages()) {
-        if (options.signal?.aborted) {
-          aborted = true;
-          break;
-        }
-        if (clock instanceof PacedClock) await sleepUntil(clock, m.logTimeNs, options.signal);
-        else if (m.logTimeNs > clock.now()) transport.advanceTo(m.logTimeNs);
-        lastNs = m.logTimeNs > lastNs ? m.logTimeNs : lastNs;
-        inputMessages++;
-        recorder.record(inputName(m.topic), m.type, m.logTimeNs, m.message, m.publishTimeNs);
-        inject(m);
-        if (m.topic === camera.topic) {
-          frames++;
-          if (mode === 'deterministic') await nodes.idle();
-          await recorder.settled();
-          options.onProgress?.({
-            done_s: nsToSeconds(lastNs - startNs),
-            total_s: nsToSeconds(endNs - startNs),
-            frames,
-            plans: plansDelivered,
-          });
-        }
-        recorder.recordAll(transport.drain());
-        if (recorder.failure) throw recorder.failure;
+        if (signal?.aborted) break;
+        await this.#feed(m);
       }
-      if (options.signal?.aborted) aborted = true;
-      const skipped = reader.skippedChunks;
-      if (skipped.length > 0) {
-        damage = new BagError(
-          `${skipped.length} corrupt chunk(s) skipped, the rest was replayed; first: ${skipped[0]!.message}`,
-        );
-      }
+      state.aborted = signal?.aborted === true;
+      state.damage = skippedChunksDamage(reader.skippedChunks);
     } catch (err) {
-      if (!(err instanceof BagError) || err.file !== options.input) {
-        failure = err;
+      if (!(err instanceof BagError) || err.file !== this.#options.input) {
+        state.failure = { error: err };
         throw err;
       }
-      damage = err;
-      log.error(`replay: ${err.message}; replaying what was readable`);
+      state.damage = err;
+      this.#log.error(`replay: ${err.message}; replaying what was readable`);
     } finally {
-      // Work already started finishes, delayed results arrive, then the nodes stop (zero Twist, StopMove).
+      this.#phase = 'ran';
+    }
+  }
+
+  /** Closes the output bag (readable, with what was replayed), evaluates it, and returns the report. */
+  async finish(): Promise<ReplayReport> {
+    const failure = this.#state.failure;
+    if (failure) {
+      await this.abandon();
+      throw failure.error;
+    }
+    this.#enter(['open', 'ran'], 'finished');
+    const loopStarted = this.#state.loopStarted ?? performance.now();
+    try {
+      await this.#shutdown(true);
+      const replayWallS = (performance.now() - loopStarted) / 1000;
+      const evaluation = await evaluateBag(this.#options.output, this.#input.config, {
+        onWarning: (w) => this.#warnings.warn(w.message),
+      });
+      return this.#report(evaluation, replayWallS);
+    } finally {
+      await this.#release();
+    }
+  }
+
+  /** Ends a replay whose run failed (or that will not run): the nodes stop and nothing is left at the output. */
+  async abandon(): Promise<void> {
+    if (this.#phase === 'finished' || this.#phase === 'abandoned') return;
+    if (this.#phase === 'running')
+      throw new Error('Replay: abort its signal and await run() before abandoning');
+    this.#phase = 'abandoned';
+    try {
+      await this.#shutdown(false);
+    } finally {
+      await this.#release();
+    }
+  }
+
+  #enter(from: readonly Phase[], to: Phase): void {
+    if (!from.includes(this.#phase)) throw new Error(`Replay: cannot go from ${this.#phase} to ${to}`);
+    this.#phase = to;
+  }
+
+  async #feed(m: BagMessage): Promise<void> {
+    const { clock, transport, recorder } = this.#rig;
+    const state = this.#state;
+    if (clock instanceof PacedClock) await sleepUntil(clock, m.logTimeNs, this.#options.signal);
+    else if (m.logTimeNs > clock.now()) transport.advanceTo(m.logTimeNs);
+    if (m.logTimeNs > state.lastNs) state.lastNs = m.logTimeNs;
+    state.inputMessages++;
+    recorder.record(recordedName(m.topic, transport), m.type, m.logTimeNs, m.message, m.publishTimeNs);
+    this.#inject(m);
+    if (m.topic === this.#input.camera.topic) await this.#frameFed();
+    recorder.recordAll(transport.drain());
+    if (recorder.failure) throw recorder.failure;
+  }
+
+  /** Topics the nodes publish themselves are recorded but not fed back; a type nothing can take is dropped. */
+  #inject(m: BagMessage): void {
+    const { transport } = this.#rig;
+    if (transport.nodeTopics.has(m.topic) || this.#unroutable.has(m.topic)) return;
+    try {
+      transport.inject(m.topic, m.type, m.message);
+    } catch (err) {
+      this.#unroutable.add(m.topic);
+      this.#warnings.warn(`topic ${m.topic} (${m.type}) not fed to the nodes: ${describeError(err)}`);
+    }
+  }
+
+  /** Deterministic replay lets the planner finish each frame (virtual time stands still meanwhile). */
+  async #frameFed(): Promise<void> {
+    const state = this.#state;
+    state.frames++;
+    if (this.#mode === 'deterministic') await this.#rig.nodes.idle();
+    await this.#rig.recorder.settled();
+    const { startNs, endNs } = this.#input;
+    this.#options.onProgress?.({
+      done_s: nsToSeconds(state.lastNs - startNs),
+      total_s: nsToSeconds(endNs - startNs),
+      frames: state.frames,
+      plans: state.plansDelivered,
+    });
+  }
+
+  /** Work already started finishes, delayed results arrive, then the nodes stop (zero Twist, StopMove). */
+  async #shutdown(keepOutput: boolean): Promise<void> {
+    const { clock, transport, nodes, viz, recorder } = this.#rig;
+    const { aborted, damage } = this.#state;
+    try {
       await nodes.idle();
-      if (clock instanceof VirtualClock) {
-        const due = transport.nextDueNs;
-        if (due !== undefined) transport.advanceTo(due > clock.now() ? due : clock.now());
-        while (transport.nextDueNs !== undefined) transport.advanceTo(transport.nextDueNs);
-      }
+      if (clock instanceof VirtualClock) deliverPending(transport, clock);
       await nodes.stop(aborted ? 'replay interrupted' : damage ? 'input bag damaged' : 'end of bag');
       viz.stop();
       recorder.recordAll(transport.drain());
       await transport.close();
-      // A failed replay (a write error, a full disk) leaves nothing under the output's name.
-      await (failure === undefined ? recorder.close() : recorder.discard());
+    } catch (err) {
+      await recorder.discard();
+      throw err;
     }
+    // A failed replay (a write error, a full disk) leaves nothing under the output's name.
+    await (keepOutput ? recorder.close() : recorder.discard());
+  }
 
-    const replay_wall_s = (performance.now() - loopStarted) / 1000;
-    const evaluation = await evaluateBag(options.output, config, { onWarning: (w) => warn(w.message) });
-    const wall_s = (performance.now() - started) / 1000;
-    const stats = nodes.planner.stats;
+  async #release(): Promise<void> {
+    try {
+      await this.#input.reader.close();
+    } finally {
+      await this.#model.owned?.close();
+    }
+  }
+
+  #report(evaluation: BagEvaluation, replayWallS: number): ReplayReport {
+    const { input, instruction, output } = this.#options;
+    const { startNs, endNs, camera, config } = this.#input;
+    const { planner } = this.#model;
+    const state = this.#state;
+    const nodeTopics = this.#rig.transport.nodeTopics;
     return {
       version: REPLAY_REPORT_VERSION,
-      input: options.input,
-      output: options.output,
-      instruction: options.instruction,
-      mode,
-      latency_model: latency,
+      input,
+      output,
+      instruction,
+      mode: this.#mode,
+      latency_model: this.#latency,
       camera,
       model: {
         dir: config.model.dir,
@@ -249,85 +269,126 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
         resolution: planner.resolution,
       },
       bag_duration_s: nsToSeconds(endNs - startNs),
-      replayed_s: nsToSeconds(lastNs - startNs),
-      camera_frames: frames,
-      input_messages: inputMessages,
+      replayed_s: nsToSeconds(state.lastNs - startNs),
+      camera_frames: state.frames,
+      input_messages: state.inputMessages,
       output_messages: Object.fromEntries(
-        [...recorder.counts].filter(([topic]) => transport.nodeTopics.has(topic)),
+        [...this.#rig.recorder.counts].filter(([topic]) => nodeTopics.has(topic)),
       ),
-      planner: { ...stats },
-      wall_s,
-      replay_wall_s,
-      frames_per_wall_s: frames / replay_wall_s,
+      planner: { ...this.#rig.nodes.planner.stats },
+      wall_s: (performance.now() - this.#started) / 1000,
+      replay_wall_s: replayWallS,
+      frames_per_wall_s: state.frames / replayWallS,
       twist_timing:
-        mode === 'realtime' ? periodStats(twistWallNs, controlPeriodNs(config.controller.rate_hz)) : null,
-      aborted,
-      input_damage: damage?.message ?? null,
-      warnings,
+        this.#mode === 'realtime'
+          ? periodStats(state.twistWallNs, controlPeriodNs(config.controller.rate_hz))
+          : null,
+      aborted: state.aborted,
+      input_damage: state.damage?.message ?? null,
+      warnings: [...this.#warnings.list],
       eval: evaluation.report,
     };
-  } finally {
-    await reader.close();
-    await ownPlanner?.close();
   }
 }
 
-/** Loads the configured model; a model directory that cannot be used is an input error naming it. */
-async function loadPlanner(config: SvnavConfig, log: Logger): ReturnType<typeof Planner.load> {
+/**
+ * Replays a bag start to end (open → run → finish) and returns the report; a replay that fails is abandoned,
+ * leaving nothing at the output.
+ */
+export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
+  const replay = await Replay.open(options);
   try {
-    return await Planner.load(plannerOptions(config, (line) => log.info(`planner: ${line}`)));
+    await replay.run();
   } catch (err) {
-    if (err instanceof ManifestError) throw new ReplayInputError(`model: ${err.message}`, { cause: err });
+    await replay.abandon();
+    throw err;
+  }
+  return await replay.finish();
+}
+
+function initialState(startNs: TimeNs): RunState {
+  return {
+    frames: 0,
+    inputMessages: 0,
+    lastNs: startNs,
+    plansDelivered: 0,
+    twistWallNs: [],
+    loopStarted: undefined,
+    aborted: false,
+    damage: undefined,
+    failure: undefined,
+  };
+}
+
+/**
+ * The nodes on the bag transport, started, with the output bag open. Plans delivered are counted (progress),
+ * and in real time the wall-clock times of the Twists while plans run (the report's Twist timing).
+ */
+async function rigUp(parts: {
+  readonly options: ReplayOptions;
+  readonly mode: ReplayMode;
+  readonly input: ReplayInput;
+  readonly model: ReplayModel;
+  readonly latency: LatencyModel;
+  readonly warnings: ReplayWarnings;
+  readonly state: RunState;
+}): Promise<Rig> {
+  const { options, mode, input, state } = parts;
+  const { config } = input;
+  const clock = mode === 'realtime' ? new PacedClock(input.startNs) : new VirtualClock(input.startNs);
+  const delays = planDelayRules(config, parts.latency);
+  const transport = new BagTransport({ clock, log: parts.warnings.nodeLogger(), delays });
+  const nodes = wireNavigationNodes(transport, config, parts.model.planner);
+  const viz = new VizNode(transport, config);
+  transport
+    .subscribe(config.planner.plan_topic, 'sparse_video_nav/msg/Plan')
+    .subscribe(() => state.plansDelivered++);
+  if (mode === 'realtime') {
+    transport
+      .subscribe(config.controller.cmd_vel_topic, 'geometry_msgs/msg/Twist')
+      .subscribe(() => state.plansDelivered > 0 && state.twistWallNs.push(process.hrtime.bigint()));
+  }
+  viz.start();
+  nodes.start();
+  try {
+    const recorder = await ReplayRecorder.create(options.output, {
+      replace: options.replace ?? false,
+      codec: replayCodec(),
+      qosProfiles: outputQosProfiles(
+        input.reader.topics(),
+        (topic) => recordedName(topic, transport),
+        transport.offeredQos,
+      ),
+      ...(options.live ? { live: options.live } : {}),
+      warn: parts.warnings.warn,
+    });
+    return { clock, transport, nodes, viz, recorder };
+  } catch (err) {
+    // No output: stop what was started (a paced clock's timers would keep the process alive) and say why.
+    try {
+      await nodes.stop('replay not started');
+      viz.stop();
+    } finally {
+      await transport.close();
+    }
     throw err;
   }
 }
 
-function latencyModel(
-  mode: 'deterministic' | 'realtime',
-  latencyMs: number | 'measured' | undefined,
-  measuredMs: number | undefined,
-): LatencyModel {
-  if (mode === 'realtime') return { kind: 'wall_clock' };
-  if (latencyMs === 'measured') {
-    if (measuredMs === undefined)
-      throw new Error('a measured latency needs the planner loaded by the replay');
-    return { kind: 'fixed', latency_ms: Math.round(measuredMs), source: 'measured' };
-  }
-  const ms = latencyMs ?? DEFAULT_LATENCY_MS;
-  if (!(Number.isFinite(ms) && ms >= 0 && ms <= 10_000)) {
-    throw new RangeError(`modelled latency must be in [0, 10000] ms, got ${ms}`);
-  }
-  return { kind: 'fixed', latency_ms: ms, source: 'configured' };
+function recordedName(topic: string, transport: BagTransport): string {
+  return transport.nodeTopics.has(topic) ? `${RECORDED_INPUT_PREFIX}${topic}` : topic;
 }
 
-/** Input topics keep the QoS they were recorded with; node topics get the QoS their publishers use. */
-function qosProfiles(
-  config: SvnavConfig,
-  reader: BagReader,
-  inputName: (topic: string) => string,
-  nodeTopics: ReadonlyMap<string, string>,
-): Record<string, string> {
-  const latched = offeredQosYaml({ reliability: 'reliable', depth: 1, durability: 'transient_local' });
-  const out: Record<string, string> = {};
-  for (const t of reader.topics()) out[inputName(t.name)] = t.offeredQosProfiles;
-  for (const topic of nodeTopics.keys()) out[topic] = offeredQosYaml(RELIABLE_QOS);
-  out[config.planner.future_topic] = offeredQosYaml(SENSOR_QOS);
-  out[config.planner.status_topic] = latched;
-  out[config.controller.status_topic] = latched;
-  return out;
+/** Virtual time runs on until every delayed result has been delivered. */
+function deliverPending(transport: BagTransport, clock: VirtualClock): void {
+  const due = transport.nextDueNs;
+  if (due !== undefined) transport.advanceTo(due > clock.now() ? due : clock.now());
+  while (transport.nextDueNs !== undefined) transport.advanceTo(transport.nextDueNs);
 }
 
-/** Waits until the paced clock reaches `timeNs` (or the replay is aborted). */
-async function sleepUntil(clock: PacedClock, timeNs: TimeNs, signal: AbortSignal | undefined): Promise<void> {
-  const ms = clock.msUntil(timeNs);
-  if (ms <= 0 || signal?.aborted) return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+function skippedChunksDamage(skipped: readonly BagError[]): BagError | undefined {
+  if (skipped.length === 0) return undefined;
+  return new BagError(
+    `${skipped.length} corrupt chunk(s) skipped, the rest was replayed; first: ${skipped[0]!.message}`,
+  );
 }

@@ -109,9 +109,10 @@ export class InMemoryTransport implements Transport {
     this.log = log ?? silentLogger();
   }
 
-  subscribe<T>(topic: string, type: string, _qos?: QosProfile): Observable<T> {
+  subscribe<T>(topic: string, type: string, qos?: QosProfile): Observable<T> {
     this.#checkType(topic, type);
-    const latched = this.#latched.get(topic);
+    // As in DDS, only a transient-local reader receives a latched writer's history; a volatile one starts now.
+    const latched = qos?.durability === 'transient_local' ? this.#latched.get(topic) : undefined;
     const source = latched ? latched.asObservable() : this.#bus.asObservable();
     return source.pipe(
       filter((e) => e.topic === topic),

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { parse } from 'yaml';
-import { BagReader, type BagMessage } from '../../src/bag/reader';
+import { BagReader, openBag, type BagMessage } from '../../src/bag/reader';
 import type { CompressedImage, Image, Odometry, Twist } from '../../src/messages/ros';
 import { FIXTURES, RAW_BAG, ZSTD_BAG, collect } from './helpers';
 
@@ -158,6 +158,35 @@ describe('bag reader on bags recorded by ros2 bag record (Jazzy)', () => {
         await indexed.close();
         await streamed.close();
       }
+    }
+  });
+
+  it('both readers answer the one interface alike: metadata, and messages filtered by topic and log time', async () => {
+    const indexed = await openBag(ZSTD_BAG);
+    const streamed = await openBag(ZSTD_BAG, { forceStreaming: true });
+    try {
+      assert.deepEqual([indexed.indexed, streamed.indexed], [true, false]);
+      for (const key of ['path', 'profile', 'library', 'messageCount', 'startTimeNs', 'endTimeNs'] as const) {
+        assert.equal(streamed[key], indexed[key], key);
+      }
+      assert.deepEqual([indexed.skippedChunks, streamed.skippedChunks], [[], []]);
+      const odom = await collect(indexed.messages({ topics: ['/odom'], decode: false }));
+      const window = {
+        topics: ['/odom', '/cmd_vel'],
+        startNs: odom[5]!.logTimeNs,
+        endNs: odom[40]!.logTimeNs,
+      };
+      const a = await collect(indexed.messages<Odometry>(window));
+      const b = await collect(streamed.messages<Odometry>(window));
+      assert.ok(a.length > 36, `${a.length} messages in the window`);
+      assert.deepEqual(
+        b.map((m) => [m.topic, m.logTimeNs, m.sequence]),
+        a.map((m) => [m.topic, m.logTimeNs, m.sequence]),
+      );
+      assert.deepEqual(b[0]!.message, a[0]!.message);
+    } finally {
+      await indexed.close();
+      await streamed.close();
     }
   });
 });

@@ -13,8 +13,10 @@ const config = defaultConfig();
 const isZero = (t: Twist) => t.linear.x === 0 && t.linear.y === 0 && t.angular.z === 0;
 
 /**
- * The bus as a node that joins it sees it under DDS: each subscription matches (and receives latched history)
- * `delayNs` after it was made, as discovery takes a few milliseconds.
+ * The bus as a node that joins it sees it under DDS, in the worst case for a restarted controller: each
+ * subscription matches `delayNs` after it was made (discovery takes a few milliseconds) and is made
+ * transient-local whatever the node asked for (as a QoS override in a parameter file could), so it receives the
+ * last message of every latched topic.
  */
 function lateMatching(bus: InMemoryTransport, delayNs: TimeNs): Transport {
   return {
@@ -24,7 +26,9 @@ function lateMatching(bus: InMemoryTransport, delayNs: TimeNs): Transport {
     subscribe: <T>(topic: string, type: string, qos?: QosProfile) =>
       bus.clock.interval(delayNs).pipe(
         take(1),
-        switchMap(() => bus.subscribe<T>(topic, type, qos)),
+        switchMap(() =>
+          bus.subscribe<T>(topic, type, { ...(qos ?? Qos.commands), durability: 'transient_local' }),
+        ),
       ),
     createPublisher: <T>(topic: string, type: string, qos?: QosProfile) =>
       bus.createPublisher<T>(topic, type, qos),
@@ -32,10 +36,6 @@ function lateMatching(bus: InMemoryTransport, delayNs: TimeNs): Transport {
   };
 }
 
-/**
- * The worst case for a restarted controller: the in-memory bus replays every latched topic's last message to
- * every new subscriber, whatever durability it asked for (DDS would give a volatile reader nothing).
- */
 function graph() {
   const clock = new VirtualClock(100n * NS_PER_S);
   const bus = new InMemoryTransport(clock);

@@ -110,6 +110,25 @@ describe('svnav replay (real tiny model on CPU, fixture bags)', function () {
     assert.equal(future.format, 'jpeg');
   });
 
+  it('records each node topic with the QoS its publisher offers, so `ros2 bag play` latches what the robot latches', async () => {
+    const reader = await BagReader.open(zstd.report.output);
+    const qos = new Map(reader.topics().map((t) => [t.name, t.offeredQosProfiles]));
+    await reader.close();
+    const durability = (topic: string) => /durability: (\w+)/.exec(qos.get(topic) ?? '')?.[1];
+    const reliability = (topic: string) => /reliability: (\w+)/.exec(qos.get(topic) ?? '')?.[1];
+    for (const topic of ['/svnav/plan', '/svnav/path', '/svnav/imagined_future', '/svnav/status']) {
+      assert.equal(durability(topic), 'transient_local', topic);
+      assert.equal(reliability(topic), 'reliable', topic);
+    }
+    for (const topic of ['/svnav/viz/path_poses', '/svnav/viz/path_scene', '/svnav/viz/transforms']) {
+      assert.equal(durability(topic), 'transient_local', topic);
+    }
+    // Never latched: a late reader must not take an old heartbeat for a live planner, or an old Twist for a command.
+    for (const topic of ['/svnav/heartbeat', '/cmd_vel']) assert.equal(durability(topic), 'volatile', topic);
+    // Input topics keep what the recording offered.
+    assert.equal(reliability('/camera/image_raw/compressed'), 'best_effort');
+  });
+
   it('publishes Twists at 20 Hz of bag time over the whole bag, ending with a zero Twist', () => {
     const twists = zstd.messages.filter((m) => m.topic === '/cmd_vel');
     const span_s = Number(twists[twists.length - 1]!.logTimeNs - twists[0]!.logTimeNs) / 1e9;

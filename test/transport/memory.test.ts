@@ -27,13 +27,23 @@ describe('in-memory transport', () => {
     assert.equal(t.messagesOn('/b').length, 1);
   });
 
-  it('replays the last latched message to a late subscriber', () => {
+  it('replays the last latched message to a late transient-local subscriber, and not to a volatile one (as DDS)', () => {
     const t = new InMemoryTransport();
     const pub = t.createPublisher<{ data: boolean }>('/estop', 'std_msgs/msg/Bool', Qos.latched);
     pub.publish({ data: true });
-    const got: boolean[] = [];
-    t.subscribe<{ data: boolean }>('/estop', 'std_msgs/msg/Bool').subscribe((m) => got.push(m.data));
-    assert.deepEqual(got, [true]);
+    const latched: boolean[] = [];
+    const volatile: boolean[] = [];
+    t.subscribe<{ data: boolean }>('/estop', 'std_msgs/msg/Bool', Qos.latched).subscribe((m) =>
+      latched.push(m.data),
+    );
+    t.subscribe<{ data: boolean }>('/estop', 'std_msgs/msg/Bool', Qos.commands).subscribe((m) =>
+      volatile.push(m.data),
+    );
+    assert.deepEqual(latched, [true]);
+    assert.deepEqual(volatile, []);
+    pub.publish({ data: false });
+    assert.deepEqual(latched, [true, false]);
+    assert.deepEqual(volatile, [false]);
   });
 
   it('refuses to use one topic with two message types', () => {

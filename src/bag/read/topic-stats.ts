@@ -3,7 +3,7 @@
  * (a few bytes per message) rather than from the chunks themselves.
  */
 import { McapStreamReader, type McapIndexedReader } from '@mcap/core';
-import type { TimeNs } from '../messages/time';
+import type { TimeNs } from '../../messages/time';
 
 export interface TopicStats {
   count: number;

@@ -4,7 +4,7 @@
  */
 import { open } from 'node:fs/promises';
 import { McapStreamReader, type DecompressHandlers, type TypedMcapRecord } from '@mcap/core';
-import { BagError, describeError } from './errors';
+import { BagError, describeError } from '../errors';
 
 export type StreamItem =
   { kind: 'record'; record: TypedMcapRecord; offset: bigint } | { kind: 'damage'; error: BagError };
