@@ -7,12 +7,7 @@ import type { Odometry, Pose, Quaternion } from '../messages/ros';
 import { nsToStamp, type TimeNs } from '../messages/time';
 import { compose, type Pose2D } from '../geometry/se2';
 import { pathDuration_s, samplePath, type Trajectory } from '../geometry/trajectory';
-import {
-  clipPolylinesToImage,
-  mountRotation,
-  mountTranslation,
-  projectGroundPolyline,
-} from './camera';
+import { clipPolylinesToImage, mountRotation, mountTranslation, projectGroundPolyline } from './camera';
 import type { PinholeIntrinsics } from '../camera/intrinsics';
 import type { CameraMount } from '../camera/mount';
 import type {
