@@ -11,8 +11,8 @@ export {
 } from './schemas';
 export type { DefinitionSource } from './schemas';
 export { CdrCodec } from './codec';
-export { BagReader, openBag } from './reader';
-export type { BagTopic, BagMessage, BagMessagesOptions, BagReaderOptions } from './reader';
+export { openBag } from './reader';
+export type { BagReader, BagTopic, BagMessage, BagMessagesOptions, BagReaderOptions } from './reader';
 export { BagWriter } from './writer';
 export type { BagWriterOptions } from './writer';
 export { offeredQosYaml, SENSOR_QOS, RELIABLE_QOS } from './qos';

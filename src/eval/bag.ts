@@ -1,5 +1,5 @@
 /** The I/O edge of the evaluation: one rosbag2 MCAP in, one report out (what `svnav eval BAG…` runs per bag). */
-import { BagReader } from '../bag/reader';
+import { openBag } from '../bag/reader';
 import { EvalCollector, type EvalTopics } from './collect';
 import { evaluateRun } from './metrics';
 import type { EvalOptions, EvalReport } from './report';
@@ -10,7 +10,7 @@ export async function evaluateBag(
   options: Partial<EvalOptions> = {},
 ): Promise<EvalReport> {
   const collector = new EvalCollector(path, topics);
-  const reader = await BagReader.open(path);
+  const reader = await openBag(path);
   try {
     await collector.addAll(reader.messages({ topics: collector.topicList }));
   } finally {

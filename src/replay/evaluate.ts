@@ -1,5 +1,5 @@
 import { BagError, describeError } from '../bag/errors';
-import { BagReader } from '../bag/reader';
+import { openBag } from '../bag/reader';
 import type { SvnavConfig } from '../config/schema';
 import { groundPoseFromRos, between } from '../geometry/se2';
 import { EvalCollector, evalTopicsFromConfig } from '../eval/collect';
@@ -85,7 +85,7 @@ export async function evaluateBag(
   const topics = evalTopicsFromConfig(config);
   const collector = new EvalCollector(options.source ?? path, topics);
   const tf = new TfOdometry(config.planner.base_frame_id);
-  const reader = await BagReader.open(path, options.onWarning ? { onWarning: options.onWarning } : {});
+  const reader = await openBag(path, options.onWarning ? { onWarning: options.onWarning } : {});
   let damage: BagError | undefined;
   let odometryCount = 0;
   try {

@@ -6,7 +6,7 @@ import { McapIndexedReader, McapWriter } from '@mcap/core';
 import { FileHandleReadable, FileHandleWritable } from '@mcap/nodejs';
 import { loadDecompressHandlers } from '@mcap/support';
 import { BagError } from '../../src/bag/errors';
-import { BagReader, type BagMessage } from '../../src/bag/reader';
+import { openBag, type BagReader, type BagMessage } from '../../src/bag/reader';
 import { BagWriter } from '../../src/bag/writer';
 import { ZSTD_BAG, tempDir } from './helpers';
 
@@ -55,7 +55,7 @@ describe('bag reader on damaged files', () => {
     const cutAt = Number(chunks[1]!.start + (chunks[1]!.end - chunks[1]!.start) / 2n);
     writeFileSync(cut, readFileSync(ZSTD_BAG).subarray(0, cutAt));
 
-    const reader = await BagReader.open(cut);
+    const reader = await openBag(cut);
     assert.equal(reader.indexed, false);
     assert.ok(reader.damage instanceof BagError);
     assert.equal(reader.topics().length, 5, 'channels before the damage are known');
@@ -81,7 +81,7 @@ describe('bag reader on damaged files', () => {
       writeFileSync(bad, bytes);
 
       const warnings: BagError[] = [];
-      const reader = await BagReader.open(bad, { onWarning: (w) => warnings.push(w) });
+      const reader = await openBag(bad, { onWarning: (w) => warnings.push(w) });
       assert.equal(reader.indexed, true, 'the summary is intact');
       const { messages, error } = await drain(reader);
       await reader.close();
@@ -105,7 +105,7 @@ describe('bag reader on damaged files', () => {
     // The process "dies" here: no close(). Whole chunks are already in the partial file beside the target,
     // and nothing is at the target's name yet.
     assert.equal(existsSync(file), false);
-    const reader = await BagReader.open(writer.partialPath);
+    const reader = await openBag(writer.partialPath);
     assert.equal(reader.indexed, false);
     const { messages, error } = await drain(reader);
     assert.ok(messages.length >= 150 && messages.length < 200, `${messages.length} of 200 messages readable`);
@@ -117,7 +117,7 @@ describe('bag reader on damaged files', () => {
     assert.match(error.message, /without summary and footer|truncated/);
     await writer.close();
     assert.equal(existsSync(writer.partialPath), false);
-    const closed = await BagReader.open(file);
+    const closed = await openBag(file);
     assert.equal(closed.indexed, true);
     assert.equal(closed.messageCount, 200);
     await closed.close();
@@ -152,7 +152,7 @@ describe('bag reader on damaged files', () => {
     await handle.close();
 
     const warnings: BagError[] = [];
-    const reader = await BagReader.open(file, { onWarning: (e) => warnings.push(e) });
+    const reader = await openBag(file, { onWarning: (e) => warnings.push(e) });
     const { messages, error } = await drain(reader);
     await reader.close();
     assert.equal(error, undefined);
@@ -212,7 +212,7 @@ describe('bag reader on damaged files', () => {
     await handle.close();
 
     const warnings: string[] = [];
-    const reader = await BagReader.open(file, { onWarning: (e) => warnings.push(e.message) });
+    const reader = await openBag(file, { onWarning: (e) => warnings.push(e.message) });
     const { messages } = await drain(reader);
     assert.equal(messages.length, 0);
     assert.equal(warnings.length, 2);
@@ -239,10 +239,7 @@ describe('bag reader on damaged files', () => {
   it('a file that is not MCAP is refused with a BagError naming it', async () => {
     const file = path.join(tmp.dir, 'not.mcap');
     writeFileSync(file, 'this is not a bag at all, just text that goes on for a while');
-    await assert.rejects(
-      BagReader.open(file),
-      (e: unknown) => e instanceof BagError && e.message.includes(file),
-    );
-    await assert.rejects(BagReader.open(path.join(tmp.dir, 'missing.mcap')), /cannot open bag: ENOENT/);
+    await assert.rejects(openBag(file), (e: unknown) => e instanceof BagError && e.message.includes(file));
+    await assert.rejects(openBag(path.join(tmp.dir, 'missing.mcap')), /cannot open bag: ENOENT/);
   });
 });

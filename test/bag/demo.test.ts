@@ -5,7 +5,7 @@ import { DEMO_TOPICS, generateDemoBag, type DemoBagResult } from '../../src/bag/
 import { commandAt, DEMO_MOTION_END_S, follow, simulateMotion, stateAt } from '../../src/bag/demo/motion';
 import { RayCastRenderer } from '../../src/bag/demo/render';
 import { buildWorld, cellAt, CellKind } from '../../src/bag/demo/world';
-import { BagReader, type BagMessage } from '../../src/bag/reader';
+import { openBag, type BagMessage, type BagReader } from '../../src/bag/reader';
 import { formatBagInfo } from '../../src/cli/commands/bag';
 import type { CompressedImage, Odometry } from '../../src/messages/ros';
 import { collect, tempDir } from './helpers';
@@ -112,7 +112,7 @@ describe('demo bag', () => {
   before(async () => {
     tmp = tempDir('demo');
     result = await generateDemoBag(path.join(tmp.dir, 'demo.mcap'), { duration_s: 3, seed: 1 });
-    reader = await BagReader.open(result.path);
+    reader = await openBag(result.path);
   });
   after(async () => {
     await reader.close();
@@ -192,7 +192,7 @@ describe('demo bag', () => {
     });
     assert.equal(r.aborted, true);
     assert.ok(r.frameCount >= 8 && r.frameCount < 45, `${r.frameCount} frames`);
-    const short = await BagReader.open(r.path);
+    const short = await openBag(r.path);
     assert.equal(short.indexed, true, 'summary written');
     assert.equal(short.messageCount, r.messageCount);
     await short.close();

@@ -5,7 +5,7 @@ import { CdrWriter } from '@foxglove/cdr';
 import { ensureUtf8CdrStrings } from '../../src/bag/cdr-utf8';
 import { CdrCodec } from '../../src/bag/codec';
 import { BagError } from '../../src/bag/errors';
-import { BagReader } from '../../src/bag/reader';
+import { openBag } from '../../src/bag/reader';
 import { BagWriter } from '../../src/bag/writer';
 import { collect, RAW_BAG, tempDir } from './helpers';
 
@@ -71,7 +71,7 @@ describe('bag formats and text', () => {
         ],
       });
       await writer.close();
-      const reader = await BagReader.open(file);
+      const reader = await openBag(file);
       const got = await collect(reader.messages());
       await reader.close();
       assert.deepEqual(
@@ -101,7 +101,7 @@ describe('bag formats and text', () => {
       mkdirSync(dir);
       copyFileSync(RAW_BAG, path.join(dir, 'go2_raw_0.mcap'));
       writeFileSync(path.join(dir, 'metadata.yaml'), 'rosbag2_bagfile_information: {}\n');
-      const err = await rejection(BagReader.open(dir));
+      const err = await rejection(openBag(dir));
       assert.match(
         err.message,
         /is a rosbag2 bag directory, not an MCAP file; open its MCAP file: .*go2_raw_0\.mcap/,
@@ -116,11 +116,11 @@ describe('bag formats and text', () => {
       writeFileSync(db3, Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(100)]));
       writeFileSync(path.join(dir, 'metadata.yaml'), 'x: 1\n');
       assert.match(
-        (await rejection(BagReader.open(dir))).message,
+        (await rejection(openBag(dir))).message,
         /SQLite storage \(sqlite_bag_0\.db3\).*ros2 bag convert/,
       );
       assert.match(
-        (await rejection(BagReader.open(db3))).message,
+        (await rejection(openBag(db3))).message,
         /is a SQLite database \(a rosbag2 \.db3 bag\?\), not MCAP; .*ros2 bag convert/,
       );
     });
@@ -128,7 +128,7 @@ describe('bag formats and text', () => {
     it('a ROS 1 bag: says it is ROS 1 and how to convert', async () => {
       const bag = path.join(tmp.dir, 'old.bag');
       writeFileSync(bag, '#ROSBAG V2.0\n' + 'x'.repeat(100));
-      const err = await rejection(BagReader.open(bag));
+      const err = await rejection(openBag(bag));
       assert.match(err.message, /is a ROS 1 bag, not ROS 2 MCAP; .*rosbags-convert/);
       assert.equal(err.offset, 0n);
     });
@@ -136,10 +136,10 @@ describe('bag formats and text', () => {
     it('an empty file and a text file are named as such', async () => {
       const empty = path.join(tmp.dir, 'empty.mcap');
       writeFileSync(empty, '');
-      assert.match((await rejection(BagReader.open(empty))).message, /is empty \(0 bytes\)/);
+      assert.match((await rejection(openBag(empty))).message, /is empty \(0 bytes\)/);
       const text = path.join(tmp.dir, 'notes.mcap');
       writeFileSync(text, 'hello');
-      assert.match((await rejection(BagReader.open(text))).message, /does not start with the MCAP magic/);
+      assert.match((await rejection(openBag(text))).message, /does not start with the MCAP magic/);
     });
   });
 
@@ -149,8 +149,8 @@ describe('bag formats and text', () => {
       const writer = await BagWriter.create(file);
       await writer.write('/x', 'std_msgs/msg/Bool', 1n, { data: true });
       await writer.discard();
-      await assert.rejects(BagReader.open(file), /ENOENT/);
-      await assert.rejects(BagReader.open(writer.partialPath), /ENOENT/);
+      await assert.rejects(openBag(file), /ENOENT/);
+      await assert.rejects(openBag(writer.partialPath), /ENOENT/);
     });
 
     it('close() will not replace an existing file unless asked, and says where the new bag is', async () => {
@@ -163,7 +163,7 @@ describe('bag formats and text', () => {
         /appeared while it was being written; the new output is at .*partial/,
       );
       assert.equal(readFileSync(file, 'utf8'), 'appeared meanwhile');
-      const kept = await BagReader.open(writer.partialPath);
+      const kept = await openBag(writer.partialPath);
       assert.equal(kept.indexed, true, 'the finished bag is kept under its partial name');
       await kept.close();
     });

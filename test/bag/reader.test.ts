@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { parse } from 'yaml';
-import { BagReader, openBag, type BagMessage } from '../../src/bag/reader';
+import { openBag, type BagMessage } from '../../src/bag/reader';
 import type { CompressedImage, Image, Odometry, Twist } from '../../src/messages/ros';
 import { FIXTURES, RAW_BAG, ZSTD_BAG, collect } from './helpers';
 
@@ -36,7 +36,7 @@ describe('bag reader on bags recorded by ros2 bag record (Jazzy)', () => {
     ['go2_raw', RAW_BAG],
   ] as const) {
     it(`${dir}: topics, types and counts match metadata.yaml`, async () => {
-      const reader = await BagReader.open(file);
+      const reader = await openBag(file);
       try {
         assert.ok(reader.indexed, 'read through the summary');
         assert.equal(reader.profile, 'ros2');
@@ -63,7 +63,7 @@ describe('bag reader on bags recorded by ros2 bag record (Jazzy)', () => {
   }
 
   it('decodes CompressedImage (a 640×360 JPEG sharp can read), CameraInfo, Odometry, TF and Twist', async () => {
-    const reader = await BagReader.open(ZSTD_BAG);
+    const reader = await openBag(ZSTD_BAG);
     try {
       const first = async <T>(topic: string): Promise<T> => {
         for await (const m of reader.messages<T>({ topics: [topic] })) return m.message;
@@ -101,7 +101,7 @@ describe('bag reader on bags recorded by ros2 bag record (Jazzy)', () => {
   });
 
   it('decodes a raw bgr8 Image from an uncompressed bag', async () => {
-    const reader = await BagReader.open(RAW_BAG);
+    const reader = await openBag(RAW_BAG);
     try {
       const images = await collect(reader.messages<Image>({ topics: ['/camera/image_raw'] }));
       assert.equal(images.length, 43);
@@ -119,7 +119,7 @@ describe('bag reader on bags recorded by ros2 bag record (Jazzy)', () => {
   });
 
   it('filters by topic and inclusive log-time bounds', async () => {
-    const reader = await BagReader.open(ZSTD_BAG);
+    const reader = await openBag(ZSTD_BAG);
     try {
       const all = await collect(reader.messages({ topics: ['/cmd_vel'], decode: false }));
       const startNs = all[10]!.logTimeNs;
@@ -137,8 +137,8 @@ describe('bag reader on bags recorded by ros2 bag record (Jazzy)', () => {
 
   it('streaming and indexed reading yield the same messages', async () => {
     for (const file of [RAW_BAG, ZSTD_BAG]) {
-      const indexed = await BagReader.open(file);
-      const streamed = await BagReader.open(file, { forceStreaming: true });
+      const indexed = await openBag(file);
+      const streamed = await openBag(file, { forceStreaming: true });
       try {
         assert.equal(streamed.indexed, false);
         assert.equal(streamed.damage, undefined);

@@ -7,7 +7,7 @@ import { loadDecompressHandlers } from '@mcap/support';
 import { CdrCodec } from '../../src/bag/codec';
 import { BagError } from '../../src/bag/errors';
 import { offeredQosYaml, SENSOR_QOS } from '../../src/bag/qos';
-import { BagReader } from '../../src/bag/reader';
+import { openBag } from '../../src/bag/reader';
 import { SCHEMA_SEPARATOR } from '../../src/bag/schemas';
 import { BagWriter } from '../../src/bag/writer';
 import { collect, plain, tempDir } from './helpers';
@@ -35,7 +35,7 @@ describe('bag writer', () => {
   after(() => tmp.cleanup());
 
   it('every message type the package writes decodes back equal with our reader', async () => {
-    const reader = await BagReader.open(file);
+    const reader = await openBag(file);
     try {
       assert.ok(reader.indexed);
       const messages = await collect(reader.messages());
@@ -107,7 +107,7 @@ describe('bag writer', () => {
       writer.write('/estop', 'std_msgs/msg/Bool', 6n, { data: false }),
       (e: unknown) => e instanceof BagError && /after close/.test(e.message),
     );
-    const reader = await BagReader.open(f);
+    const reader = await openBag(f);
     assert.equal(reader.messageCount, 1);
     await reader.close();
   });
@@ -130,7 +130,7 @@ describe('bag writer', () => {
     );
     await writer.write('/x', 'std_msgs/msg/Bool', 3n, { data: false });
     await writer.close();
-    const reader = await BagReader.open(f);
+    const reader = await openBag(f);
     assert.deepEqual(
       (await collect(reader.messages<{ data: boolean }>())).map((m) => m.message.data),
       [true, false],

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { BagReader } from '../../src/bag/reader';
+import { openBag } from '../../src/bag/reader';
 import { DEMO_INSTRUCTION, demoCommand, runDemo } from '../../src/cli/commands/demo';
 import type { ReplayReport } from '../../src/replay/report';
 import { tempDir } from '../bag/helpers';
@@ -42,7 +42,7 @@ describe('svnav demo (short duration, temp dirs)', function () {
     assert.ok(written.planner.plans! >= 2, `${written.planner.plans} plans`);
     assert.equal(written.eval.plans.length + written.eval.skipped.length, written.planner.plans);
     assert.deepEqual(report.eval.summary, written.eval.summary);
-    const reader = await BagReader.open(files.replay);
+    const reader = await openBag(files.replay);
     try {
       const names = reader.topics().map((t) => t.name);
       for (const t of ['/cmd_vel', '/svnav/plan', '/svnav/imagined_future', '/odom', '/recorded/cmd_vel'])

@@ -7,7 +7,7 @@ import { McapIndexedReader, McapWriter } from '@mcap/core';
 import { loadDecompressHandlers } from '@mcap/support';
 import { FileHandleReadable, FileHandleWritable } from '@mcap/nodejs';
 import { open } from 'node:fs/promises';
-import { BagReader } from '../../src/bag/reader';
+import { openBag } from '../../src/bag/reader';
 import { demoCommand } from '../../src/cli/commands/demo';
 import type { Twist } from '../../src/messages/ros';
 import type { ReplayReport } from '../../src/replay/report';
@@ -157,7 +157,7 @@ describe('svnav never destroys a user file, never crashes on bad input, and keep
       const aliased = await runCli(replayArgs(other, '--allow-untrained', '--force'));
       assert.equal(aliased.status, 2);
       assert.equal(sha(bag), before);
-      const reader = await BagReader.open(bag);
+      const reader = await openBag(bag);
       assert.ok(reader.indexed && reader.messageCount > 0);
       await reader.close();
     });
@@ -373,7 +373,7 @@ describe('svnav never destroys a user file, never crashes on bad input, and keep
       assert.equal(run.status, 1, run.stderr);
       assert.match(run.stderr, /no plan was made from 20 camera frame\(s\)/);
       assert.match(run.stdout, /too small to plan on/);
-      const reader = await BagReader.open(out);
+      const reader = await openBag(out);
       const twists: Twist[] = [];
       for await (const m of reader.messages({ topics: ['/cmd_vel'] })) twists.push(m.message as Twist);
       await reader.close();

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { BagReader } from '../../src/bag/reader';
+import { openBag } from '../../src/bag/reader';
 import type { Twist } from '../../src/messages/ros';
 import type { ReplayReport } from '../../src/replay/report';
 import { tempDir } from '../bag/helpers';
@@ -96,7 +96,7 @@ describe('svnav as a process: signals and a long command line', function () {
       child.kill(signal);
       const result = await child.done;
       assert.equal(result.status, status, result.stderr);
-      const reader = await BagReader.open(out);
+      const reader = await openBag(out);
       assert.equal(reader.indexed, true, 'summary and footer written');
       const twists: Twist[] = [];
       for await (const m of reader.messages({ topics: ['/cmd_vel'] })) twists.push(m.message as Twist);
@@ -136,7 +136,7 @@ describe('svnav as a process: signals and a long command line', function () {
     const partial = readdirSync(tmp.dir).filter((e) => e.startsWith('.killed.mcap.partial-'));
     assert.equal(partial.length, 1, readdirSync(tmp.dir).join(', '));
     // Finished chunks (512 KiB each) would be readable; this short bag has not filled one, so only the header.
-    const reader = await BagReader.open(path.join(tmp.dir, partial[0]!), { onWarning: () => undefined });
+    const reader = await openBag(path.join(tmp.dir, partial[0]!), { onWarning: () => undefined });
     assert.equal(reader.indexed, false, 'no summary: read by streaming');
     assert.match(reader.damage!.message, /without summary and footer|truncated/);
     await reader.close();

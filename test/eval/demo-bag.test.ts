@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BagReader, generateDemoBag } from '../../src/bag';
+import { openBag, generateDemoBag } from '../../src/bag';
 import { between } from '../../src/geometry/se2';
 import { defaultConfig } from '../../src/config';
 import { evaluateBag } from '../../src/eval/bag';
@@ -38,7 +38,7 @@ describe('eval on a recorded bag', function () {
 
   it('reads odometry and commands from the MCAP and scores plans made of the robot’s own motion as exact', async () => {
     const collector = new EvalCollector(bag, evalTopicsFromConfig(defaultConfig()));
-    const reader = await BagReader.open(bag);
+    const reader = await openBag(bag);
     try {
       await collector.addAll(reader.messages({ topics: collector.topicList }));
     } finally {

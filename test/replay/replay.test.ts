@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { McapIndexedReader } from '@mcap/core';
 import { FileHandleReadable } from '@mcap/nodejs';
 import { loadDecompressHandlers } from '@mcap/support';
-import { BagReader, type BagMessage } from '../../src/bag/reader';
+import { openBag, type BagMessage } from '../../src/bag/reader';
 import { parseConfig, type SvnavConfig } from '../../src/config';
 import type { PlanMsg, Twist } from '../../src/messages/ros';
 import { stampToNs } from '../../src/messages/time';
@@ -20,7 +20,7 @@ import { MS, RAW_BAG, ZSTD_BAG, writeSmallBag } from './bags';
 const INSTRUCTION = 'walk forward to the blue door';
 
 async function readAll(file: string): Promise<BagMessage[]> {
-  const reader = await BagReader.open(file);
+  const reader = await openBag(file);
   try {
     const out: BagMessage[] = [];
     for await (const m of reader.messages()) out.push(m);
@@ -111,7 +111,7 @@ describe('svnav replay (real tiny model on CPU, fixture bags)', function () {
   });
 
   it('records each node topic with the QoS its publisher offers, so `ros2 bag play` latches what the robot latches', async () => {
-    const reader = await BagReader.open(zstd.report.output);
+    const reader = await openBag(zstd.report.output);
     const qos = new Map(reader.topics().map((t) => [t.name, t.offeredQosProfiles]));
     await reader.close();
     const durability = (topic: string) => /durability: (\w+)/.exec(qos.get(topic) ?? '')?.[1];

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BagReader, BagWriter } from '../../src/bag';
+import { openBag, BagWriter } from '../../src/bag';
 import { NS_PER_S } from '../../src/messages/time';
 import { intrinsicsFromHfov } from '../../src/camera/intrinsics';
 import { type CameraMount } from '../../src/camera/mount';
@@ -60,7 +60,7 @@ describe('viz messages in a rosbag2 MCAP', () => {
     }
     await writer.close();
 
-    const reader = await BagReader.open(file);
+    const reader = await openBag(file);
     try {
       const topics = reader.topics();
       assert.deepEqual(

@@ -5,7 +5,7 @@ import { parse } from '@foxglove/rosmsg';
 import { WebSocket } from 'ws';
 import { CdrCodec } from '../../src/bag/codec';
 import { generateDemoBag } from '../../src/bag/demo-bag';
-import { BagReader } from '../../src/bag/reader';
+import { openBag } from '../../src/bag/reader';
 import { defaultConfig, loadConfigFile, parseConfig, type SvnavConfig } from '../../src/config';
 import type { Planner } from '../../src/planner/planner';
 import { replayCodec } from '../../src/replay/recorder';
@@ -244,7 +244,7 @@ describe('Foxglove layout against the demo: its replay MCAP and the live server'
   });
 
   it('finds every topic the layout names in the replay MCAP, with the type the layout expects', async () => {
-    const reader = await BagReader.open(output());
+    const reader = await openBag(output());
     try {
       const topics = new Map(reader.topics().map((t) => [t.name, t]));
       for (const topic of referenced) {
@@ -282,7 +282,7 @@ describe('Foxglove layout against the demo: its replay MCAP and the live server'
         }[]
       ).map((c) => [c.topic, c] as const);
       const served = new Map(channels);
-      const reader = await BagReader.open(output());
+      const reader = await openBag(output());
       const inBag = reader.topics();
       await reader.close();
       for (const t of inBag) {
@@ -309,7 +309,7 @@ describe('Foxglove layout against the demo: its replay MCAP and the live server'
   });
 
   it('publishes no subnormal number in any message of the replay', async () => {
-    const reader = await BagReader.open(output());
+    const reader = await openBag(output());
     const bad: string[] = [];
     let checked = 0;
     try {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import * as path from 'node:path';
 import { WebSocket } from 'ws';
-import { BagReader } from '../../src/bag/reader';
+import { openBag } from '../../src/bag/reader';
 import { parseConfig, type SvnavConfig } from '../../src/config';
 import type { Planner } from '../../src/planner/planner';
 import { replayCodec } from '../../src/replay/recorder';
@@ -187,7 +187,7 @@ describe('live Foxglove server under hostile local clients during a real-time re
       viewer.terminate();
 
       // The output is a finished MCAP (summary written) holding every message the replay reports.
-      const reader = await BagReader.open(output);
+      const reader = await openBag(output);
       try {
         assert.equal(reader.indexed, true, 'output MCAP has no summary');
         const counts: Record<string, number> = {};

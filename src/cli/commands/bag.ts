@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { BagReader, type BagTopic } from '../../bag/reader';
+import { openBag, type BagReader, type BagTopic } from '../../bag/reader';
 import { generateDemoBag } from '../../bag/demo-bag';
 import { nsToSeconds } from '../../messages/time';
 import { checkOutput } from '../../io/output';
@@ -15,7 +15,7 @@ export function registerBagCommand(program: Command): void {
     .description('list topics, types, counts, rates and duration of a rosbag2 .mcap file')
     .argument('<file>', '.mcap file')
     .action(async (file: string) => {
-      const reader = await BagReader.open(file);
+      const reader = await openBag(file);
       try {
         process.stdout.write(formatBagInfo(file, reader));
       } finally {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BagReader } from '../../bag/reader';
+import { openBag } from '../../bag/reader';
 import { generateDemoBag } from '../../bag/demo-bag';
 import { defaultConfig } from '../../config';
 import type { ExecutionProviderName } from '../../config/schema';
@@ -161,7 +161,7 @@ async function ensureDemoBag(
 ): Promise<boolean> {
   if (existsSync(path)) {
     try {
-      const reader = await BagReader.open(path, { onWarning: () => undefined });
+      const reader = await openBag(path, { onWarning: () => undefined });
       const start = reader.startTimeNs;
       const end = reader.endTimeNs;
       const ok = !reader.damage && start !== undefined && end !== undefined;

@@ -4,7 +4,7 @@
  * the odometry pose and twist at each chosen frame's stamp.
  */
 import * as path from 'node:path';
-import { BagReader } from '../../../src/bag/reader';
+import { openBag } from '../../../src/bag/reader';
 import { decodeCameraMessage } from '../../../src/camera/decode';
 import { between, compose, groundPoseFromRos, type Pose2D } from '../../../src/geometry/se2';
 import type { CompressedImage, Image, Odometry } from '../../../src/messages/ros';
@@ -44,7 +44,7 @@ export interface BagWindow {
 
 /** Nine frames at 4 FPS from `start_s` into the bag. */
 export async function bagWindow(spec: BagSpec, start_s: number): Promise<BagWindow> {
-  const reader = await BagReader.open(spec.file);
+  const reader = await openBag(spec.file);
   const images: { t: number; msg: Image | CompressedImage }[] = [];
   const odom: { t: number; msg: Odometry }[] = [];
   let cameraInfo: CameraInfoLike | undefined;
