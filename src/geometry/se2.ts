@@ -135,6 +135,11 @@ export function quaternionFromYaw(theta_rad: number): Quaternion {
   return { x: 0, y: 0, z: Math.sin(theta_rad / 2), w: Math.cos(theta_rad / 2) };
 }
 
+/** A ground pose as a 3D pose at height `z` (the inverse of `groundPoseFromRos` for level poses). */
+export function poseFromGround(p: Pose2D, z = 0): Pose3D {
+  return { position: { x: p.x_m, y: p.y_m, z }, orientation: quaternionFromYaw(p.theta_rad) };
+}
+
 /**
  * Projects a 3D ROS pose onto the ground plane, or explains why it cannot: a non-finite number or a
  * quaternion of (near) zero norm, which has no orientation.

@@ -3,9 +3,9 @@
  * place it, the path drawn into the camera image, and images of the imagined future. Pure: plans, odometry
  * and camera geometry in, message objects out (CDR-encodable with the bag helper's codec).
  */
-import type { Odometry, Pose, Quaternion } from '../messages/ros';
+import type { Odometry } from '../messages/ros';
 import { nsToStamp, type TimeNs } from '../messages/time';
-import { compose, type Pose2D } from '../geometry/se2';
+import { compose, poseFromGround, type Pose2D } from '../geometry/se2';
 import { pathDuration_s, samplePath, type Trajectory } from '../geometry/trajectory';
 import { clipPolylinesToImage, mountRotation, mountTranslation, projectGroundPolyline } from './camera';
 import type { PinholeIntrinsics } from '../camera/intrinsics';
@@ -22,14 +22,6 @@ import type {
 } from './foxglove-msgs';
 import { LineType, PointsAnnotationType } from './foxglove-msgs';
 
-export function yawQuaternion(theta_rad: number): Quaternion {
-  return { x: 0, y: 0, z: Math.sin(theta_rad / 2), w: Math.cos(theta_rad / 2) };
-}
-
-function groundPose(p: Pose2D): Pose {
-  return { position: { x: p.x_m, y: p.y_m, z: 0 }, orientation: yawQuaternion(p.theta_rad) };
-}
-
 /**
  * The frame to draw a path in, and the path's poses in it: the odometry frame when the plan's input pose is
  * known (the path then stays where it was planned while the robot walks it), otherwise the base frame at
@@ -44,7 +36,11 @@ function posesForDisplay(path: Trajectory, poses: readonly Pose2D[]): { frameId:
 /** foxglove_msgs/PosesInFrame of the plan's waypoints (the pose at the stamp first). */
 export function pathPosesInFrame(path: Trajectory): PosesInFrame {
   const { frameId, poses } = posesForDisplay(path, path.waypoints);
-  return { timestamp: nsToStamp(path.stampNs), frame_id: frameId, poses: poses.map(groundPose) };
+  return {
+    timestamp: nsToStamp(path.stampNs),
+    frame_id: frameId,
+    poses: poses.map((p) => poseFromGround(p)),
+  };
 }
 
 /** Colour of a point `fraction` of the way through the plan: green now, through yellow, to red at the end. */
@@ -77,7 +73,7 @@ export function pathSceneUpdate(path: Trajectory, options: SceneOptions = {}): S
     options.arrows === false
       ? []
       : posesForDisplay(path, path.waypoints.slice(1)).poses.map((p, k) => ({
-          pose: groundPose(p),
+          pose: poseFromGround(p),
           shaft_length: 0.12,
           shaft_diameter: 0.02,
           head_length: 0.06,
@@ -105,7 +101,7 @@ export function pathSceneUpdate(path: Trajectory, options: SceneOptions = {}): S
         lines: [
           {
             type: LineType.LINE_STRIP,
-            pose: groundPose({ x_m: 0, y_m: 0, theta_rad: 0 }),
+            pose: poseFromGround({ x_m: 0, y_m: 0, theta_rad: 0 }),
             thickness: options.thickness_m ?? 0.04,
             scale_invariant: false,
             points: poses.map((p) => ({ x: p.x_m, y: p.y_m, z: 0 })),

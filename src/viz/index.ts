@@ -15,7 +15,6 @@ export {
   pathPosesInFrame,
   pathSceneUpdate,
   timeColor,
-  yawQuaternion,
 } from './foxglove';
 export type { AnnotationOptions, SceneOptions, TransformsInput } from './foxglove';
 export { futureFramesImage } from './future-tiles';

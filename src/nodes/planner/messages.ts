@@ -1,4 +1,4 @@
-import { compose, IDENTITY_POSE, quaternionFromYaw, type Pose2D } from '../../geometry/se2';
+import { compose, IDENTITY_POSE, poseFromGround, type Pose2D } from '../../geometry/se2';
 import { trajectoryFromPlan } from '../../geometry/trajectory';
 import type { PlannerConfig } from '../../config/schema';
 import {
@@ -111,10 +111,6 @@ export function pathMessage(plan: Plan, ctx: Omit<PlanMessageContext, 'latencyS'
     pose: poseFromGround(compose(origin, local), z),
   }));
   return { header: { stamp: nsToStamp(trajectory.stampNs), frame_id }, poses };
-}
-
-export function poseFromGround(p: Pose2D, z = 0): Pose {
-  return { position: { x: p.x_m, y: p.y_m, z }, orientation: quaternionFromYaw(p.theta_rad) };
 }
 
 export interface StatusContext {
