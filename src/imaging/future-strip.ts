@@ -1,8 +1,7 @@
 /**
- * The imagined future as one image: the preview decoder's frames of the sparse future chunks side by side
- * (a viewer shows one image per topic), labelled with their offsets, JPEG-encoded with sharp. Pure raster work
- * with no message types: the planner node publishes it as a sensor_msgs/CompressedImage, viz wraps it for
- * Foxglove, and neither has to import the other.
+ * The imagined future as one image: one decoded frame per sparse future chunk side by side (a viewer shows one
+ * image per topic), labelled with its time, JPEG-encoded with sharp. Pure raster work with no message types:
+ * the planner node publishes it as a sensor_msgs/CompressedImage without importing viz.
  */
 import sharp from 'sharp';
 
@@ -13,86 +12,12 @@ export interface RgbFrame {
   readonly data: Uint8Array;
 }
 
-/**
- * Frames out of the planner's preview ([N, 3, H, W] floats in [0, 1], one image per future chunk, as
- * `Planner.decodePreview` returns them); values outside are clamped, NaN becomes black.
- */
-export function framesFromChunks(data: Float32Array, dims: readonly number[]): RgbFrame[] {
-  if (dims.length !== 4 || dims[1] !== 3 || !(dims[0]! >= 1)) {
-    throw new RangeError(`preview frames must be [N, 3, H, W] with N ≥ 1, got [${dims.join(', ')}]`);
-  }
-  const [n, , height, width] = dims as [number, number, number, number];
-  const plane = height * width;
-  if (data.length !== n * 3 * plane) {
-    throw new RangeError(
-      `preview frames [${dims.join(', ')}] need ${n * 3 * plane} values, got ${data.length}`,
-    );
-  }
-  return Array.from({ length: n }, (_, f) => {
-    const out = new Uint8Array(plane * 3);
-    for (let c = 0; c < 3; c++) {
-      const base = (f * 3 + c) * plane;
-      for (let i = 0; i < plane; i++) {
-        const v = data[base + i]!;
-        out[i * 3 + c] = v > 0 ? (v < 1 ? Math.round(v * 255) : 255) : 0;
-      }
-    }
-    return { width, height, data: out };
-  });
-}
-
-/** Tiles equal-sized frames row by row into `columns` columns, separated by `gap_px` of black. */
-export function tileFrames(frames: readonly RgbFrame[], columns: number, gap_px = 2): RgbFrame {
-  if (frames.length === 0) throw new RangeError('no frames to tile');
-  if (!(Number.isInteger(columns) && columns >= 1))
-    throw new RangeError(`columns must be a positive integer, got ${columns}`);
-  const { width, height } = frames[0]!;
-  frames.forEach((f, i) => {
-    if (f.width !== width || f.height !== height || f.data.length !== width * height * 3) {
-      throw new RangeError(
-        `frame ${i} is ${f.width}×${f.height} (${f.data.length} bytes), expected ${width}×${height} RGB`,
-      );
-    }
-  });
-  const cols = Math.min(columns, frames.length);
-  const rows = Math.ceil(frames.length / cols);
-  const outW = cols * width + (cols - 1) * gap_px;
-  const outH = rows * height + (rows - 1) * gap_px;
-  const out = new Uint8Array(outW * outH * 3);
-  frames.forEach((f, i) => {
-    const x0 = (i % cols) * (width + gap_px);
-    const y0 = Math.floor(i / cols) * (height + gap_px);
-    for (let y = 0; y < height; y++) {
-      out.set(f.data.subarray(y * width * 3, (y + 1) * width * 3), ((y0 + y) * outW + x0) * 3);
-    }
-  });
-  return { width: outW, height: outH, data: out };
-}
-
 /** One decoded future frame as the planner gives it: 8-bit RGB (HWC) and its time after the reference frame. */
 export interface FutureFrame {
   readonly rgb: Uint8Array;
   readonly width: number;
   readonly height: number;
   readonly timeS: number;
-}
-
-/**
- * Decoded future chunks ([N, 3, H, W] floats, one frame per chunk) as FutureFrames with their times. `range`
- * says what the decoder outputs: 'unit' for [0, 1] (the preview decoder), 'signed' for [-1, 1] (a VAE).
- */
-export function futureFramesFromChunks(
-  data: Float32Array,
-  dims: readonly number[],
-  timesS: readonly number[],
-  range: 'unit' | 'signed' = 'unit',
-): FutureFrame[] {
-  const unit = range === 'signed' ? data.map((v) => (v + 1) / 2) : data;
-  const frames = framesFromChunks(unit, dims);
-  if (timesS.length !== frames.length) {
-    throw new RangeError(`${frames.length} future frames but ${timesS.length} times`);
-  }
-  return frames.map((f, i) => ({ rgb: f.data, width: f.width, height: f.height, timeS: timesS[i]! }));
 }
 
 /** '+1 s', '+2.5 s': the label of a frame `timeS` seconds after the reference. */

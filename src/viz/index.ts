@@ -17,7 +17,6 @@ export {
   timeColor,
 } from './foxglove';
 export type { AnnotationOptions, SceneOptions, TransformsInput } from './foxglove';
-export { futureFramesImage } from './future-tiles';
 export { VizNode } from './node';
 export {
   CLOSE_CODES,

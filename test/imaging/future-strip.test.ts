@@ -2,14 +2,11 @@ import { futureChunkTimes } from '../../src/planner/plan';
 import { strict as assert } from 'node:assert';
 import sharp from 'sharp';
 import {
-  framesFromChunks,
-  futureFramesFromChunks,
   encodeFutureFrames,
   futureLabel,
   renderStrip,
   stripLayout,
   textWidth,
-  tileFrames,
   type RgbFrame,
 } from '../../src/imaging/future-strip';
 
@@ -33,50 +30,8 @@ const COLOURS: [number, number, number][] = [
 ];
 
 describe('imaging: the imagined-future strip', () => {
-  it('reads one frame per chunk out of [N, 3, H, W] floats in [0, 1], clamping and zeroing NaN', () => {
-    // chunk-major, then channel: f0 c0 (2 px), f0 c1, f0 c2, f1 c0, f1 c1, f1 c2
-    const data = Float32Array.from([0, 1, 0.5, 2, 0.2, 0.4, -1, NaN, 1, 1, 0.1, 0.3]);
-    const [f0, f1] = framesFromChunks(data, [2, 3, 1, 2]);
-    assert.deepEqual(Array.from(f0!.data), [0, 128, 51, 255, 255, 102]);
-    assert.deepEqual(Array.from(f1!.data), [0, 255, 26, 0, 255, 77]);
-    assert.throws(() => framesFromChunks(data, [1, 4, 1, 3]), /must be \[N, 3, H, W\]/);
-    assert.throws(() => framesFromChunks(data.subarray(1), [2, 3, 1, 2]), /need 12 values, got 11/);
-  });
-
-  it('tiles frames row by row with a black gap', () => {
-    const tiled = tileFrames(
-      [solid(2, 1, [10, 20, 30]), solid(2, 1, [40, 50, 60]), solid(2, 1, [70, 80, 90])],
-      2,
-      1,
-    );
-    assert.equal(tiled.width, 5);
-    assert.equal(tiled.height, 3);
-    const px = (x: number, y: number) =>
-      Array.from(tiled.data.subarray((y * 5 + x) * 3, (y * 5 + x) * 3 + 3));
-    assert.deepEqual(px(0, 0), [10, 20, 30]);
-    assert.deepEqual(px(2, 0), [0, 0, 0]);
-    assert.deepEqual(px(4, 0), [40, 50, 60]);
-    assert.deepEqual(px(0, 1), [0, 0, 0]);
-    assert.deepEqual(px(1, 2), [70, 80, 90]);
-    assert.deepEqual(px(4, 2), [0, 0, 0]);
-    assert.throws(() => tileFrames([solid(2, 1, [0, 0, 0]), solid(3, 1, [0, 0, 0])], 2), /frame 1 is 3×1/);
-    assert.throws(() => tileFrames([], 2), /no frames/);
-  });
-
-  it('turns decoded chunks into frames at the release offsets’ real times, from [0, 1] or [-1, 1] output', () => {
+  it('gives the release offsets’ future chunks their real times after the reference', () => {
     assert.deepEqual(futureChunkTimes([0, 1, 4, 7, 10, 13, 16, 19]), TIMES);
-    const data = Float32Array.from([-1, 0, 1, 1, 0, -1]); // 2 chunks, 3 channels, 1×1
-    const signed = futureFramesFromChunks(data, [2, 3, 1, 1], [1, 2], 'signed');
-    assert.deepEqual(
-      signed.map((f) => [Array.from(f.rgb), f.width, f.height, f.timeS]),
-      [
-        [[0, 128, 255], 1, 1, 1],
-        [[255, 128, 0], 1, 1, 2],
-      ],
-    );
-    const unit = futureFramesFromChunks(Float32Array.from([0, 0.5, 1]), [1, 3, 1, 1], [20]);
-    assert.deepEqual(Array.from(unit[0]!.rgb), [0, 128, 255]);
-    assert.throws(() => futureFramesFromChunks(data, [2, 3, 1, 1], [1]), /2 future frames but 1 times/);
   });
 
   it('labels frames with their real time after the reference', () => {
@@ -155,5 +110,9 @@ describe('imaging: the imagined-future strip', () => {
         assert.ok(Math.abs(v - c[ch]!) <= 12, `tile ${i} channel ${ch}: ${v} vs ${c[ch]}`),
       );
     });
+  });
+
+  it('refuses an empty set of frames', async () => {
+    await assert.rejects(encodeFutureFrames([]), /no frames to tile/);
   });
 });
