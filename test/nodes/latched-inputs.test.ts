@@ -129,7 +129,7 @@ describe('latched plan and heartbeat at a (re)started controller', () => {
 });
 
 describe('planGateRefusal', () => {
-  const plan = planMsg({ stampNs: 10n * NS_PER_S, sequence: 3 });
+  const plan = { sequence: 3, stampNs: 10n * NS_PER_S };
   it('refuses every plan until a live planner is proven, whatever its stamp', () => {
     assert.match(planGateRefusal(plan, { startedNs: 0n, plannerAlive: false })!, /no live planner/);
   });

@@ -22,7 +22,7 @@ import {
   type ControllerStatus,
 } from '../../controller';
 import { ZERO_TWIST } from '../../geometry/se2';
-import { stampToNs, type TimeNs } from '../../messages/time';
+import type { TimeNs } from '../../messages/time';
 import { twistFromBody } from '../../messages/twist';
 import { heartbeatEvent, odometryEvent, planEvent } from './inputs';
 import { Qos, type Publisher, type QosProfile, type Transport } from '../../transport/transport';
@@ -55,16 +55,15 @@ export interface PlanGate {
  * (plan stamps are camera stamps, on the robot's clock like this node's), so a plan made for a previous
  * controller is never executed by this one. Both only ever drop plans: the failure mode is standing still.
  */
-export function planGateRefusal(plan: PlanMsg, gate: PlanGate): string | undefined {
+export function planGateRefusal(
+  plan: { readonly sequence: number; readonly stampNs?: TimeNs },
+  gate: PlanGate,
+): string | undefined {
   if (!gate.plannerAlive) {
     return `plan ${plan.sequence} ignored: no live planner heartbeat since the controller started (a latched or queued plan)`;
   }
-  // A plan without a readable stamp is left to the control law, which refuses it as malformed (a terminal stop).
-  const stamp = (plan as Partial<PlanMsg>).header?.stamp;
-  if (!stamp) return undefined;
-  const stampNs = stampToNs(stamp);
-  if (stampNs < gate.startedNs) {
-    return `plan ${plan.sequence} ignored: its input frame (${stampNs} ns) predates the controller's start (${gate.startedNs} ns)`;
+  if (plan.stampNs !== undefined && plan.stampNs < gate.startedNs) {
+    return `plan ${plan.sequence} ignored: its input frame (${plan.stampNs} ns) predates the controller's start (${gate.startedNs} ns)`;
   }
   return undefined;
 }
@@ -154,10 +153,17 @@ export class ControllerNode {
     this.#publishStatus();
     t.onParameterChange?.((next, changed) => this.reconfigure(next, changed));
 
-    this.#listen<PlanMsg>(planner.plan_topic, RosTypes.Plan, LATEST_ONLY, (plan, timeNs) => {
-      const refusal = planGateRefusal(plan, { startedNs: this.#startedNs, plannerAlive: this.#plannerAlive });
+    this.#listen<PlanMsg>(planner.plan_topic, RosTypes.Plan, LATEST_ONLY, (msg, timeNs) => {
+      const event = planEvent(msg, timeNs);
+      // The stamp as the plan's own check read it; an unreadable plan goes on to the control law (terminal stop).
+      const stampNs = event.kind === 'plan' ? event.plan.stampNs : undefined;
+      const gate = { startedNs: this.#startedNs, plannerAlive: this.#plannerAlive };
+      const refusal = planGateRefusal(
+        { sequence: msg.sequence, ...(stampNs === undefined ? {} : { stampNs }) },
+        gate,
+      );
       if (refusal) t.log.warn(`controller: ${refusal}`);
-      return refusal ? undefined : planEvent(plan, timeNs);
+      return refusal ? undefined : event;
     });
     if (controller.use_odometry_feedback) {
       this.#listen<Odometry>(controller.odom_topic, RosTypes.Odometry, LATEST_ONLY, odometryEvent);
