@@ -16,6 +16,9 @@ describe('planner node parts', () => {
       assert.match(b.push(odometry(T0 + 50n * MS, 3, 0, 0))!, /is not after the previous/);
       const nan = odometry(T0 + 200n * MS, NaN, 0, 0);
       assert.equal(b.push(nan), 'position.x is NaN');
+      // A refused message leaves the newest accepted sample as it was.
+      assert.equal(b.latest?.stampNs, T0 + 100n * MS);
+      assert.equal(b.latest?.pose.ground.x_m, 2);
       assert.equal(b.nearest(T0 + 60n * MS, 50n * MS)?.ground.x_m, 2);
       assert.equal(b.nearest(T0 + 40n * MS, 50n * MS)?.ground.x_m, 1);
       assert.equal(b.nearest(T0 + 300n * MS, 50n * MS), undefined);

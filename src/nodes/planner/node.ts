@@ -30,7 +30,6 @@ import { cameraInfoTopicFor, type CameraInfoLike } from '../../camera/intrinsics
 import { previewMessage } from './preview';
 import { StuckDetector } from './stuck';
 import { StampAligner } from './stamp-aligner';
-import { groundPoseFromRos } from '../../geometry/se2';
 import { InvalidPlanError } from '../../geometry/trajectory';
 
 /** Kinds of problem remembered for de-duplication of the status topic. */
@@ -378,12 +377,10 @@ export class PlannerNode {
       return;
     }
     this.#geometric.onOdometry(msg);
-    if (this.#episode.state !== 'navigating') return;
-    const ground = groundPoseFromRos(msg.pose.pose);
-    if ('error' in ground) return;
-    const stampNs = stampToNs(msg.header.stamp);
-    this.#stuck.observeOdometry(stampNs, ground);
-    this.#checkStuck(stampNs);
+    const accepted = this.#odometry.latest;
+    if (this.#episode.state !== 'navigating' || !accepted) return;
+    this.#stuck.observeOdometry(accepted.stampNs, accepted.pose.ground);
+    this.#checkStuck(accepted.stampNs);
   }
 
   /** The message with its stamp on this node's clock (see StampAligner); unchanged when it already is. */

@@ -45,6 +45,11 @@ export class OdometryBuffer {
     return best && bestOffset <= maxOffsetNs ? best.pose : undefined;
   }
 
+  /** The newest accepted sample: what `push` just took when it returned undefined. */
+  get latest(): { readonly stampNs: TimeNs; readonly pose: InputPose } | undefined {
+    return this.#samples[this.#samples.length - 1];
+  }
+
   clear(): void {
     this.#samples = [];
   }
