@@ -73,6 +73,8 @@ export class Replay {
 
   private constructor(init: {
     options: ReplayOptions;
+    mode: ReplayMode;
+    log: Logger;
     started: number;
     warnings: ReplayWarnings;
     input: ReplayInput;
@@ -82,8 +84,8 @@ export class Replay {
     state: RunState;
   }) {
     this.#options = init.options;
-    this.#mode = init.options.mode ?? 'deterministic';
-    this.#log = init.options.log ?? silentLogger();
+    this.#mode = init.mode;
+    this.#log = init.log;
     this.#started = init.started;
     this.#warnings = init.warnings;
     this.#input = init.input;
@@ -107,7 +109,7 @@ export class Replay {
       const latency = replayLatencyModel(mode, options.latencyMs, model.measuredMs);
       const state = initialState(input.startNs);
       const rig = await rigUp({ options, mode, input, model, latency, warnings, state });
-      return new Replay({ options, started, warnings, input, model, latency, rig, state });
+      return new Replay({ options, mode, log, started, warnings, input, model, latency, rig, state });
     } catch (err) {
       await input.reader.close();
       await model?.owned?.close();
