@@ -3,6 +3,7 @@ import { ddimSchedule } from '../../model/networks/ddim';
 import type { InferenceEngine } from '../engine/types';
 import { noiseStream } from '../noise';
 import type { CameraModel } from '../actions/geometric/camera-model';
+import { LAST_REFERENCE_FRAME, LATENTS_FOR_PLAN } from '../actions/geometric/decoded';
 import { estimateMotionPlan, type GeometricEstimate, PLAN_FRAMES } from '../actions/geometric/estimate';
 import type { MeasuredVelocity } from '../actions/geometric/odometry-check';
 import type { GeometricOptions } from '../actions/geometric/options';
@@ -114,11 +115,6 @@ export interface GeometricContext {
   odometry?: MeasuredVelocity;
 }
 
-/** Latents decoded for the geometric source: the 2 reference chunks and the first 2 future chunks (13 frames). */
-const GEOMETRIC_LATENTS = 4;
-/** Decoded frames 4…12: the last reference frame, then the 8 frames of the next 2 seconds at 4 FPS. */
-const FIRST_PLAN_FRAME = 4;
-
 /**
  * The geometric action source (issue 14): decode the first seconds of the imagined video and read the camera's
  * motion over the floor. Later latents cannot change these frames (the decoder is causal), so 4 of 10 are decoded.
@@ -129,9 +125,9 @@ export async function geometricActions(
   latents: Float32Array,
   context: GeometricContext,
 ): Promise<GeometricEstimate> {
-  const video = await decodeLatents(engine, manifest, latents, GEOMETRIC_LATENTS);
+  const video = await decodeLatents(engine, manifest, latents, LATENTS_FOR_PLAN);
   const frames = video.frames
-    .slice(FIRST_PLAN_FRAME, FIRST_PLAN_FRAME + PLAN_FRAMES)
+    .slice(LAST_REFERENCE_FRAME, LAST_REFERENCE_FRAME + PLAN_FRAMES)
     .map((rgb) => ({ rgb, width: video.width, height: video.height }));
   return estimateMotionPlan(frames, context.camera, {
     ...(context.options ?? {}),

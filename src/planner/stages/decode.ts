@@ -1,6 +1,7 @@
 import type { ModelManifest } from '../../model/manifest';
 import type { InferenceEngine } from '../engine/types';
 import { VaeStream } from '../vae-stream';
+import { NonFiniteOutput } from './video';
 
 /** Decoded video: `frames` RGB frames, each height × width × 3 bytes (HWC). */
 export interface DecodedVideo {
@@ -36,7 +37,8 @@ export async function decodeLatents(
       const out = await stream.next({ dtype: 'float32', dims: [1, channels, 1, h, w], data: one });
       const [, , f, height, width] = out.dims as [number, number, number, number, number];
       size = { height, width };
-      for (let i = 0; i < f; i++) frames.push(toRgbBytes(out.data as Float32Array, i, f, height * width));
+      for (let i = 0; i < f; i++)
+        frames.push(rgbFrame(out.data as Float32Array, i, f, height * width, frames.length));
     }
   } finally {
     await stream.reset();
@@ -44,13 +46,29 @@ export async function decodeLatents(
   return { frames, ...size };
 }
 
-/** Frame i of [1, 3, F, H, W] in [−1, 1] → HWC uint8, the release's mapping (truncation, not rounding). */
-function toRgbBytes(data: Float32Array, i: number, frames: number, plane: number): Uint8Array {
+/**
+ * Frame i of [1, 3, F, H, W] in [−1, 1] → HWC uint8, the release's mapping (truncation, not rounding). A
+ * non-finite value is refused (NonFiniteOutput, naming frame `clipIndex` of the clip, channel and pixel): the
+ * network failed, and a picture made of it would be read as motion by the geometric source.
+ */
+export function rgbFrame(
+  data: Float32Array,
+  i: number,
+  frames: number,
+  plane: number,
+  clipIndex = i,
+): Uint8Array {
   const out = new Uint8Array(plane * 3);
   for (let c = 0; c < 3; c++) {
     const base = (c * frames + i) * plane;
     for (let p = 0; p < plane; p++) {
-      const v = Math.fround(Math.fround(data[base + p]! + 1) * 127.5); // float32, as torch computes it
+      const x = data[base + p]!;
+      if (!Number.isFinite(x)) {
+        throw new NonFiniteOutput(
+          `decoded frame ${clipIndex} has a non-finite value ${x} in channel ${c} at pixel ${p}`,
+        );
+      }
+      const v = Math.fround(Math.fround(x + 1) * 127.5); // float32, as torch computes it
       out[p * 3 + c] = v <= 0 ? 0 : v >= 255 ? 255 : Math.trunc(v);
     }
   }

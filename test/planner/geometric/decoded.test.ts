@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { GeometricInputError, planFramesFromClip } from '../../../src/planner/actions/geometric';
+import { LAST_REFERENCE_FRAME, LATENTS_FOR_PLAN, PLAN_FRAMES } from '../../../src/planner/actions/geometric';
+import { rgbFrame } from '../../../src/planner/stages/decode';
+import { NonFiniteOutput } from '../../../src/planner/stages/video';
 
 describe('geometric action source: frames from the decoded clip', () => {
   const H = 2;
@@ -13,36 +15,40 @@ describe('geometric action source: frames from the decoded clip', () => {
         out.fill((10 * t + c + 0.5) / 127.5 - 1, (c * T + t) * H * W, (c * T + t + 1) * H * W);
     return out;
   };
+  const frame = (data: Float32Array, t: number) => rgbFrame(data, t, T, H * W);
 
-  it('takes frames 4..12 (last reference + two future chunks) as interleaved RGB bytes', () => {
-    const frames = planFramesFromClip(clip(), T, H, W);
-    assert.equal(frames.length, 9);
-    frames.forEach((f, k) => {
-      assert.deepEqual([f.width, f.height, f.rgb.length], [W, H, H * W * 3]);
-      assert.deepEqual(Array.from(f.rgb.subarray(0, 3)), [10 * (k + 4), 10 * (k + 4) + 1, 10 * (k + 4) + 2]);
-    });
+  it('reads frames 4..12 (last reference + two future chunks), all inside the 4 latents it decodes', () => {
+    assert.deepEqual([LAST_REFERENCE_FRAME, PLAN_FRAMES], [4, 9]);
+    assert.equal(1 + 4 * (LATENTS_FOR_PLAN - 1), LAST_REFERENCE_FRAME + PLAN_FRAMES);
+  });
+
+  it('turns each frame into interleaved RGB bytes', () => {
+    const data = clip();
+    for (let k = 0; k < PLAN_FRAMES; k++) {
+      const rgb = frame(data, LAST_REFERENCE_FRAME + k);
+      assert.equal(rgb.length, H * W * 3);
+      assert.deepEqual(Array.from(rgb.subarray(0, 3)), [10 * (k + 4), 10 * (k + 4) + 1, 10 * (k + 4) + 2]);
+    }
   });
 
   it('clamps out-of-range values and truncates like the release writer', () => {
     const data = clip();
     data[4 * H * W] = 1.7; // red of frame 4, pixel 0
     data[4 * H * W + 1] = -3; // red of frame 4, pixel 1
-    const f = planFramesFromClip(data, T, H, W)[0]!;
-    assert.equal(f.rgb[0], 255);
-    assert.equal(f.rgb[3], 0);
+    const rgb = frame(data, 4);
+    assert.equal(rgb[0], 255);
+    assert.equal(rgb[3], 0);
   });
 
-  it('refuses a clip too short, of the wrong size, or with a non-finite value, naming it', () => {
-    assert.throws(
-      () => planFramesFromClip(new Float32Array(3 * 9 * H * W), 9, H, W),
-      /has 9 frames.*decode 4 latents/,
-    );
-    assert.throws(() => planFramesFromClip(new Float32Array(5), T, H, W), GeometricInputError);
+  it('refuses a non-finite value, naming the frame of the clip, the channel and the pixel', () => {
     const bad = clip();
-    bad[(3 * T - 1) * H * W] = NaN; // blue of frame 12
+    bad[(3 * T - 1) * H * W] = NaN; // blue of frame 12, pixel 0
     assert.throws(
-      () => planFramesFromClip(bad, T, H, W),
-      /decoded frame 12 has a non-finite value NaN in channel 2/,
+      () => frame(bad, 12),
+      (e: Error) =>
+        e instanceof NonFiniteOutput &&
+        /decoded frame 12 has a non-finite value NaN in channel 2 at pixel 0/.test(e.message),
     );
+    assert.throws(() => rgbFrame(bad, 12, T, H * W, 40), /decoded frame 40 has a non-finite value/);
   });
 });

@@ -27,4 +27,4 @@ export type { GeometricOptions } from './options';
 export { geometricOptionsFromConfig } from './config';
 export { loadOpenCv, OpenCvLoadError } from './opencv';
 export type { OpenCv, OpenCvRuntime } from './opencv';
-export { LAST_REFERENCE_FRAME, LATENTS_FOR_PLAN, planFramesFromClip } from './decoded';
+export { LAST_REFERENCE_FRAME, LATENTS_FOR_PLAN } from './decoded';
