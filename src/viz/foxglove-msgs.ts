@@ -154,12 +154,3 @@ export interface ImageAnnotations {
   texts: TextAnnotation[];
   metadata: KeyValuePair[];
 }
-
-/** foxglove_msgs/msg/CompressedImage */
-export interface FoxgloveCompressedImage {
-  timestamp: Time;
-  frame_id: string;
-  data: Uint8Array;
-  /** jpeg, png, webp or avif */
-  format: string;
-}

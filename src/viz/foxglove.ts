@@ -13,7 +13,6 @@ import type { CameraMount } from '../camera/mount';
 import type {
   ArrowPrimitive,
   Color,
-  FoxgloveCompressedImage,
   FrameTransform,
   FrameTransforms,
   ImageAnnotations,
@@ -237,14 +236,4 @@ export function pathImageAnnotations(
           ],
     metadata: [{ key: 'plan_sequence', value: String(path.sequence) }],
   };
-}
-
-/** foxglove_msgs/CompressedImage; `format` is what the bytes are (jpeg, png, webp, avif). */
-export function compressedImage(
-  stampNs: TimeNs,
-  frameId: string,
-  format: 'jpeg' | 'png' | 'webp' | 'avif',
-  data: Uint8Array,
-): FoxgloveCompressedImage {
-  return { timestamp: nsToStamp(stampNs), frame_id: frameId, data, format };
 }

@@ -9,7 +9,6 @@ export {
 } from './camera';
 export type { ImagePoint } from './camera';
 export {
-  compressedImage,
   frameTransforms,
   pathImageAnnotations,
   pathPosesInFrame,

@@ -25,7 +25,6 @@ export const FoxgloveTypes = {
   SceneUpdate: 'foxglove_msgs/msg/SceneUpdate',
   ImageAnnotations: 'foxglove_msgs/msg/ImageAnnotations',
   FrameTransforms: 'foxglove_msgs/msg/FrameTransforms',
-  CompressedImage: 'foxglove_msgs/msg/CompressedImage',
 } as const;
 
 /** The type published on each viz topic. */

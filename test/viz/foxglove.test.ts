@@ -9,7 +9,6 @@ import { rotateVector } from '../../src/viz/camera';
 import { intrinsicsFromCameraInfo, intrinsicsFromHfov } from '../../src/camera/intrinsics';
 import { cameraMountFromConfig, type CameraMount } from '../../src/camera/mount';
 import {
-  compressedImage,
   frameTransforms,
   pathImageAnnotations,
   pathPosesInFrame,
@@ -240,11 +239,5 @@ describe('viz foxglove messages', () => {
     assert.deepEqual(msg.points, []);
     assert.deepEqual(msg.circles, []);
     assert.equal(msg.texts[0]!.text, 'plan 3: 0.08 m in 2.0 s (not in view)');
-  });
-
-  it('wraps image bytes into a foxglove CompressedImage with the stamp and format', () => {
-    const msg = compressedImage(STAMP, 'front_camera', 'jpeg', Uint8Array.of(0xff, 0xd8, 0xff));
-    assert.deepEqual(plain(roundTrip(FoxgloveTypes.CompressedImage, msg)), plain(msg));
-    assert.equal(msg.format, 'jpeg');
   });
 });

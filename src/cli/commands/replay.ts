@@ -16,18 +16,6 @@ import { FoxgloveLiveServer, latchedTopicsFor } from '../../viz/live-server';
 import { CliError, EXIT, exitForSignal } from '../exit';
 import { withShutdownSignals, type ShutdownScope } from '../signals';
 
-/** Exit statuses of `svnav replay` besides 0 (the contract of every command: see cli/exit.ts). */
-export const EXIT_REPLAY = {
-  /** The input bag was damaged or unusable in part: what was usable was replayed, output and report written. */
-  damaged: EXIT.damagedInput,
-  /** Nothing was replayed (bad input, model, options, output path); nothing was written. */
-  input: EXIT.refused,
-  /** The replay failed while running (a write error, a full disk); nothing is left at --out. */
-  failed: EXIT.failed,
-  /** SIGINT; SIGTERM is 143 and SIGHUP 129. The output is finished and indexed, the report written. */
-  interrupted: 130,
-} as const;
-
 export interface ReplayCommandOptions {
   instruction: string;
   model?: string;
