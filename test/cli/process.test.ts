@@ -57,6 +57,20 @@ describe('svnav as a process: signals and a long command line', function () {
   let tmp: ReturnType<typeof tempDir>;
   let model: string;
   let bag: string;
+  /** `svnav replay` of the fixture bag, paced in real time so that a signal lands mid-replay. */
+  const realtimeReplay = (out: string, ...extra: string[]): string[] => [
+    'replay',
+    bag,
+    '--instruction',
+    'walk forward to the blue door',
+    '--model',
+    model,
+    '--out',
+    out,
+    ...extra,
+    '--allow-untrained',
+    '--realtime',
+  ];
   before(async () => {
     tmp = tempDir('process');
     model = await tinyModelDir();
@@ -72,20 +86,7 @@ describe('svnav as a process: signals and a long command line', function () {
     it(`${signal} mid-replay: exit ${status}, a finished indexed MCAP ending in a zero Twist, and the report`, async () => {
       const out = path.join(tmp.dir, `${signal}.mcap`);
       const report = path.join(tmp.dir, `${signal}.json`);
-      const child = svnav([
-        'replay',
-        bag,
-        '--instruction',
-        'walk forward to the blue door',
-        '--model',
-        model,
-        '--out',
-        out,
-        '--report',
-        report,
-        '--allow-untrained',
-        '--realtime',
-      ]);
+      const child = svnav(realtimeReplay(out, '--report', report));
       try {
         await waitFor(() => /→ \S+ at model/.test(child.output()), 90_000);
       } catch (err) {
@@ -113,18 +114,7 @@ describe('svnav as a process: signals and a long command line', function () {
 
   it('SIGKILL mid-replay: nothing appears at --out; the partial bag beside it opens by streaming', async () => {
     const out = path.join(tmp.dir, 'killed.mcap');
-    const child = svnav([
-      'replay',
-      bag,
-      '--instruction',
-      'walk forward to the blue door',
-      '--model',
-      model,
-      '--out',
-      out,
-      '--allow-untrained',
-      '--realtime',
-    ]);
+    const child = svnav(realtimeReplay(out));
     try {
       await waitFor(() => /→ \S+ at model/.test(child.output()), 90_000);
       await new Promise((r) => setTimeout(r, 2500));
