@@ -14,7 +14,7 @@ import type { ReplayReport } from '../../src/replay/report';
 import { tempDir } from '../bag/helpers';
 import { writeSmallBag, ZSTD_BAG } from '../replay/bags';
 import { tinyModelDir } from '../support/tiny-model';
-import { runCli } from './run-cli';
+import { replayArgv, runCli } from './run-cli';
 
 const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -27,17 +27,7 @@ describe('svnav never destroys a user file, never crashes on bad input, and keep
   let model: string;
   let bag: string;
   const at = (...parts: string[]): string => path.join(tmp.dir, ...parts);
-  const replayArgs = (out: string, ...extra: string[]): string[] => [
-    'replay',
-    bag,
-    '--instruction',
-    'walk forward to the blue door',
-    '--model',
-    model,
-    '--out',
-    out,
-    ...extra,
-  ];
+  const replayArgs = (out: string, ...extra: string[]): string[] => replayArgv(bag, model, out, ...extra);
 
   before(async () => {
     tmp = tempDir('files');

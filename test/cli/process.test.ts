@@ -8,6 +8,7 @@ import type { ReplayReport } from '../../src/replay/report';
 import { tempDir } from '../bag/helpers';
 import { writeSmallBag } from '../replay/bags';
 import { tinyModelDir } from '../support/tiny-model';
+import { replayArgv } from './run-cli';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -58,19 +59,8 @@ describe('svnav as a process: signals and a long command line', function () {
   let model: string;
   let bag: string;
   /** `svnav replay` of the fixture bag, paced in real time so that a signal lands mid-replay. */
-  const realtimeReplay = (out: string, ...extra: string[]): string[] => [
-    'replay',
-    bag,
-    '--instruction',
-    'walk forward to the blue door',
-    '--model',
-    model,
-    '--out',
-    out,
-    ...extra,
-    '--allow-untrained',
-    '--realtime',
-  ];
+  const realtimeReplay = (out: string, ...extra: string[]): string[] =>
+    replayArgv(bag, model, out, ...extra, '--allow-untrained', '--realtime');
   before(async () => {
     tmp = tempDir('process');
     model = await tinyModelDir();

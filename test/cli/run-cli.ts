@@ -37,3 +37,18 @@ export async function runCli(argv: readonly string[]): Promise<CliRun> {
     process.exitCode = saved.exitCode;
   }
 }
+
+/** `svnav replay BAG --instruction … --model MODEL --out OUT [extra…]`, the command line the CLI tests replay with. */
+export function replayArgv(bag: string, model: string, out: string, ...extra: string[]): string[] {
+  return [
+    'replay',
+    bag,
+    '--instruction',
+    'walk forward to the blue door',
+    '--model',
+    model,
+    '--out',
+    out,
+    ...extra,
+  ];
+}
